@@ -1,0 +1,96 @@
+"""The experiment contract: a decorated function returns a frozen Result that names itself.
+
+`@experiment("chapter.name")` records which experiment made a Result and with which explicitly
+passed arguments, so the ledger can key every published number as page / experiment / quantity.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import numbers
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import numpy as np
+
+__all__ = ["Result", "experiment", "flatten_numbers"]
+
+R = TypeVar("R", bound="Result")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Result:
+    """Base of every experiment's result: plain named numbers and arrays, plus provenance.
+
+    `experiment` is filled in by @experiment ("chapter.name(arg=value, ...)" with the
+    arguments the caller passed explicitly); `seed` is the seed the run used, if any.
+    """
+
+    experiment: str = ""
+    seed: int | None = None
+
+    def numbers(self) -> dict[str, float]:
+        """Every number this result holds, flattened to 'field', 'field[i]', 'field[i][j]' or 'field.key'."""
+        out: dict[str, float] = {}
+        for f in dataclasses.fields(self):
+            if f.name in ("experiment",) or f.metadata.get("ledger") is False:
+                continue
+            out.update(dict(flatten_numbers(f.name, getattr(self, f.name))))
+        return out
+
+
+def flatten_numbers(prefix: str, value: Any) -> Iterator[tuple[str, float]]:
+    """Yield (key, float) for every number inside `value` (arrays, sequences, dicts, dataclasses)."""
+    if value is None or isinstance(value, (str, bytes)):
+        return
+    if isinstance(value, (bool, np.bool_)):
+        yield prefix, float(value)
+    elif isinstance(value, numbers.Real):
+        yield prefix, float(value)
+    elif isinstance(value, np.ndarray):
+        if value.dtype.kind in "biuf":
+            for idx in np.ndindex(value.shape):
+                yield prefix + "".join(f"[{i}]" for i in idx), float(value[idx])
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from flatten_numbers(f"{prefix}.{f.name}", getattr(value, f.name))
+    elif isinstance(value, dict):
+        for k in value:
+            yield from flatten_numbers(f"{prefix}.{k}", value[k])
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from flatten_numbers(f"{prefix}[{i}]", v)
+
+
+def experiment(name: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Decorate an experiment function: its Result gets `experiment` set to name(args)."""
+
+    def wrap(fn: Callable[..., R]) -> Callable[..., R]:
+        sig = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> R:
+            try:
+                bound = sig.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise TypeError(f"{name}: {exc}; parameters are {list(sig.parameters)}") from None
+            result = fn(*args, **kwargs)
+            passed = ", ".join(f"{k}={_short(v)}" for k, v in sorted(bound.arguments.items()))
+            return dataclasses.replace(result, experiment=f"{name}({passed})")
+
+        run.experiment_name = name  # type: ignore[attr-defined]
+        return run
+
+    return wrap
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "(" + ",".join(_short(v) for v in value) + ")"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return f"{value:g}"
+    return repr(value)

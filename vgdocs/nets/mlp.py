@@ -1,0 +1,330 @@
+"""A deep multilayer perceptron with manual backprop and per-layer taps.
+
+Rows are examples: a layer computes z = h @ W + b, then (optionally) a normalisation before or
+after the activation, then (optionally) a residual connection out = h + F(h). The backward
+pass is written out by hand and vectorised over the batch, so every intermediate the site
+talks about (pre-activations, deltas, weight gradients) is available per layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vgdocs._checks import choice, finite_array, finite_float, positive_int, rng_from
+from vgdocs.activations import Activation, activation
+from vgdocs.init import initialize
+from vgdocs.losses import LOSSES, evaluate_loss
+
+__all__ = ["MLP", "Layer", "LayerTap", "Pass", "NORMS", "NORM_POSITIONS"]
+
+NORMS: tuple[str, ...] = ("batch", "layer")
+NORM_POSITIONS: tuple[str, ...] = ("before", "after")
+_DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+@dataclass(eq=False)
+class Layer:
+    """One dense layer's parameters (arrays are updated in place by optimisers)."""
+
+    W: np.ndarray
+    b: np.ndarray | None
+    act: Activation
+    norm: str | None = None
+    gamma: np.ndarray | None = None
+    beta: np.ndarray | None = None
+    alpha: np.ndarray | None = None  # PReLU's learnable negative slope, shape (1,)
+    residual: bool = False
+    running_mean: np.ndarray | None = None
+    running_var: np.ndarray | None = None
+
+    @property
+    def fan_in(self) -> int:
+        """Number of inputs."""
+        return self.W.shape[0]
+
+    @property
+    def fan_out(self) -> int:
+        """Number of units."""
+        return self.W.shape[1]
+
+
+@dataclass(frozen=True)
+class LayerTap:
+    """What one layer saw in a forward/backward pass (rows are examples).
+
+    z: pre-activation h @ W + b; u: the activation's input (z, or norm(z) when normalising
+    before the activation); a: the layer's output; delta: dL/dz; grads: dL/d(each parameter).
+    """
+
+    z: np.ndarray
+    u: np.ndarray
+    a: np.ndarray
+    delta: np.ndarray
+    grads: dict[str, np.ndarray] = field(repr=False)
+
+    @property
+    def dW(self) -> np.ndarray:
+        """dL/dW, shape (fan_in, fan_out)."""
+        return self.grads["W"]
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One forward and backward pass: the loss, the output and a tap per layer (output last)."""
+
+    loss: float
+    output: np.ndarray
+    layers: tuple[LayerTap, ...]
+    input_grad: np.ndarray
+
+    @property
+    def hidden(self) -> tuple[LayerTap, ...]:
+        """Taps of the hidden layers, input side first."""
+        return self.layers[:-1]
+
+    @property
+    def delta_norms(self) -> np.ndarray:
+        """Frobenius norm of dL/dz per hidden layer (over batch and units), input side first."""
+        return np.array([np.linalg.norm(t.delta) for t in self.hidden], dtype=np.float64)
+
+    @property
+    def grad_norms(self) -> np.ndarray:
+        """Frobenius norm of dL/dW per weight layer, output layer included, input side first."""
+        return np.array([np.linalg.norm(t.dW) for t in self.layers], dtype=np.float64)
+
+    @property
+    def bias_grad_norms(self) -> np.ndarray:
+        """Euclidean norm of dL/db per weight layer (NaN where a layer has no bias)."""
+        return np.array([np.linalg.norm(t.grads["b"]) if "b" in t.grads else np.nan for t in self.layers])
+
+    def gradients(self) -> list[np.ndarray]:
+        """Gradients in the order of `MLP.parameters()`."""
+        return [g for t in self.layers for g in t.grads.values()]
+
+
+class MLP:
+    """A dense network: `widths` = [inputs, hidden..., outputs]; hidden layers share the options.
+
+    activation: a name (or one per hidden layer); init: an initialiser name (see vgdocs.init);
+    norm: None, "batch" or "layer", applied `norm_position` ("before"/"after") the activation;
+    residual: add the layer's input to its output where the widths match; loss: "mse", "bce"
+    or "softmax_ce"; output_activation: used with "mse" only (default linear).
+    """
+
+    def __init__(
+        self,
+        widths: Sequence[int],
+        activation: str | Sequence[str] = "relu",
+        *,
+        init: str = "he_normal",
+        init_std: float = 0.01,
+        init_gain: float = 1.0,
+        bias_std: float = 0.0,
+        output_init: str | None = None,
+        norm: str | None = None,
+        norm_position: str = "before",
+        residual: bool = False,
+        loss: str = "mse",
+        output_activation: str = "linear",
+        alpha: float | None = None,
+        seed: int | np.random.Generator = 0,
+        dtype: str = "float64",
+        eps: float = 1e-5,
+    ) -> None:
+        if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence):
+            raise TypeError(f"widths must be a sequence of positive integers; got {widths!r}")
+        if len(widths) < 2:
+            raise ValueError(f"widths must list at least inputs and outputs; got {list(widths)}")
+        self.widths = [positive_int(f"widths[{i}]", w) for i, w in enumerate(widths)]
+        n_hidden = len(self.widths) - 2
+        names = [activation] * n_hidden if isinstance(activation, (str, Activation)) else list(activation)
+        if len(names) != n_hidden:
+            raise ValueError(f"activation must be one name or {n_hidden} names (one per hidden layer); got {len(names)}")
+        if norm is not None:
+            choice("norm", norm, NORMS)
+        choice("norm_position", norm_position, NORM_POSITIONS)
+        self.loss_name = choice("loss", loss, LOSSES)
+        if loss != "mse" and output_activation != "linear":
+            raise ValueError(f"output_activation is fixed by loss={loss!r}; leave it 'linear' (valid only with 'mse')")
+        self.output_act = globals()["activation"](output_activation)
+        self.norm, self.norm_position, self.residual = norm, norm_position, bool(residual)
+        self.eps = finite_float("eps", eps, positive=True)
+        bias_std = finite_float("bias_std", bias_std, nonnegative=True)
+        self.dtype = _DTYPES[choice("dtype", dtype, _DTYPES)]
+        rng = rng_from("seed", seed)
+        self.layers: list[Layer] = []
+        for i, (n_in, n_out) in enumerate(zip(self.widths[:-1], self.widths[1:], strict=True)):
+            out = i == n_hidden
+            act = self.output_act if out else globals()["activation"](names[i], alpha)
+            use_norm = None if out else norm
+            W = initialize(output_init if out and output_init else init, n_in, n_out, rng,
+                           std=init_std, gain=init_gain, dtype=self.dtype)
+            has_bias = not (use_norm == "batch" and norm_position == "before")
+            b = (rng.normal(0.0, bias_std, n_out) if bias_std else np.zeros(n_out)).astype(self.dtype) if has_bias else None
+            layer = Layer(W, b, act, use_norm, residual=(not out and self.residual and n_in == n_out))
+            if use_norm:
+                layer.gamma, layer.beta = np.ones(n_out, self.dtype), np.zeros(n_out, self.dtype)
+                if use_norm == "batch":
+                    layer.running_mean, layer.running_var = np.zeros(n_out, self.dtype), np.ones(n_out, self.dtype)
+            if act.name == "prelu":
+                layer.alpha = np.array([act.alpha], dtype=self.dtype)
+            self.layers.append(layer)
+
+    # -- parameters ---------------------------------------------------------------------------
+    def parameters(self) -> list[tuple[str, np.ndarray]]:
+        """(name, array) for every trainable parameter, input side first; arrays are live."""
+        out = []
+        for i, layer in enumerate(self.layers):
+            for key in ("W", "b", "gamma", "beta", "alpha"):
+                value = getattr(layer, key)
+                if value is not None:
+                    out.append((f"layers.{i}.{key}", value))
+        return out
+
+    @property
+    def depth(self) -> int:
+        """Number of hidden layers."""
+        return len(self.layers) - 1
+
+    # -- forward / backward -------------------------------------------------------------------
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Network output for inputs `x` in evaluation mode (BatchNorm uses running statistics)."""
+        h = self._input(x)
+        for layer in self.layers[:-1]:
+            h = self._layer_forward(layer, h, training=False)[2]
+        z = h @ self.layers[-1].W
+        if self.layers[-1].b is not None:
+            z += self.layers[-1].b
+        if self.loss_name == "bce":
+            return self.output_act.__class__("sigmoid")(z)
+        if self.loss_name == "softmax_ce":
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+        return self.output_act(z)
+
+    def loss(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Training-mode loss on a batch (no gradients)."""
+        h = self._input(x)
+        for layer in self.layers[:-1]:
+            h = self._layer_forward(layer, h, training=True, update_stats=False)[2]
+        z = h @ self.layers[-1].W
+        if self.layers[-1].b is not None:
+            z += self.layers[-1].b
+        return evaluate_loss(self.loss_name, z, y, self.output_act).value
+
+    def gradients(self, x: np.ndarray, y: np.ndarray, *, update_stats: bool = True) -> Pass:
+        """One training-mode forward and backward pass on a batch: loss, output and taps."""
+        h = self._input(x)
+        inputs, caches = [], []
+        for layer in self.layers[:-1]:
+            inputs.append(h)
+            cache = self._layer_forward(layer, h, training=True, update_stats=update_stats)
+            caches.append(cache)
+            h = cache[2]
+        top = self.layers[-1]
+        z = h @ top.W
+        if top.b is not None:
+            z += top.b
+        lv = evaluate_loss(self.loss_name, z, y, self.output_act)
+        delta = lv.delta.astype(self.dtype, copy=False)
+        taps = [LayerTap(z, z, lv.output, delta, self._dense_grads(top, h, delta))]
+        g = delta @ top.W.T
+        for layer, h_in, cache in zip(reversed(self.layers[:-1]), reversed(inputs), reversed(caches), strict=True):
+            z, u, a, norm_cache = cache
+            delta, grads, g_in = self._layer_backward(layer, h_in, z, u, g, norm_cache)
+            taps.append(LayerTap(z, u, a, delta, grads))
+            g = g_in
+        taps.reverse()
+        return Pass(lv.value, lv.output, tuple(taps), g)
+
+    # -- internals ----------------------------------------------------------------------------
+    def _input(self, x: np.ndarray) -> np.ndarray:
+        arr = finite_array("x", x, ndim=2, dtype=self.dtype)
+        if arr.shape[1] != self.widths[0]:
+            raise ValueError(f"x must have {self.widths[0]} columns (widths[0]); got shape {arr.shape}")
+        return arr
+
+    def _layer_forward(self, layer: Layer, h: np.ndarray, *, training: bool, update_stats: bool = True):
+        z = h @ layer.W
+        if layer.b is not None:
+            z += layer.b
+        norm_cache = None
+        act = self._act(layer)
+        if layer.norm and self.norm_position == "before":
+            u, norm_cache = self._norm_forward(layer, z, training, update_stats)
+            a = act(u)
+        else:
+            u = z
+            a = act(z)
+            if layer.norm:
+                a, norm_cache = self._norm_forward(layer, a, training, update_stats)
+        if layer.residual:
+            a = a + h
+        return z, u, a, norm_cache
+
+    def _layer_backward(self, layer, h_in, z, u, g, norm_cache):
+        """From g = dL/d(layer output) to (delta = dL/dz, parameter grads, dL/d(layer input))."""
+        grads: dict[str, np.ndarray] = {}
+        act = self._act(layer)
+        if layer.norm and self.norm_position == "after":
+            g_act, grads["gamma"], grads["beta"] = self._norm_backward(layer, g, norm_cache)
+        else:
+            g_act = g
+        du = g_act * act.derivative(u)
+        if layer.alpha is not None:
+            grads["alpha"] = np.array([np.sum(g_act * np.minimum(u, 0.0))], dtype=self.dtype)
+        if layer.norm and self.norm_position == "before":
+            delta, grads["gamma"], grads["beta"] = self._norm_backward(layer, du, norm_cache)
+        else:
+            delta = du
+        dense = self._dense_grads(layer, h_in, delta)
+        ordered = {k: v for k, v in (dense | grads).items()}
+        ordered = {k: ordered[k] for k in ("W", "b", "gamma", "beta", "alpha") if k in ordered}
+        g_in = delta @ layer.W.T
+        if layer.residual:
+            g_in += g
+        return delta, ordered, g_in
+
+    @staticmethod
+    def _dense_grads(layer: Layer, h: np.ndarray, delta: np.ndarray) -> dict[str, np.ndarray]:
+        grads = {"W": h.T @ delta}
+        if layer.b is not None:
+            grads["b"] = delta.sum(axis=0)
+        return grads
+
+    @staticmethod
+    def _act(layer: Layer) -> Activation:
+        if layer.alpha is not None:
+            return Activation("prelu", float(layer.alpha[0]))
+        return layer.act
+
+    def _norm_forward(self, layer: Layer, x: np.ndarray, training: bool, update_stats: bool):
+        axis = 0 if layer.norm == "batch" else 1
+        if layer.norm == "batch" and not training:
+            mean, var = layer.running_mean, layer.running_var
+        else:
+            mean = x.mean(axis=axis, keepdims=True)
+            var = x.var(axis=axis, keepdims=True)
+            if layer.norm == "batch" and update_stats:
+                n = x.shape[0]
+                layer.running_mean *= 0.9
+                layer.running_mean += 0.1 * mean[0]
+                layer.running_var *= 0.9
+                layer.running_var += 0.1 * var[0] * (n / max(n - 1, 1))
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        xhat = (x - mean) * inv_std
+        return xhat * layer.gamma + layer.beta, (xhat, inv_std, axis)
+
+    @staticmethod
+    def _norm_backward(layer: Layer, g: np.ndarray, cache):
+        xhat, inv_std, axis = cache
+        dgamma = np.sum(g * xhat, axis=0)
+        dbeta = g.sum(axis=0)
+        dxhat = g * layer.gamma
+        n = xhat.shape[axis]
+        dx = (inv_std / n) * (n * dxhat - dxhat.sum(axis=axis, keepdims=True)
+                              - xhat * np.sum(dxhat * xhat, axis=axis, keepdims=True))
+        return dx, dgamma, dbeta
