@@ -1,5 +1,7 @@
 """The experiment contract: a decorated function returns a frozen Result that names itself.
 
+During a site build, results are memoised by `vgdocs.cache` (arguments + source of the code).
+
 `@experiment("chapter.name")` records which experiment made a Result and with which explicitly
 passed arguments, so the ledger can key every published number as page / experiment / quantity.
 """
@@ -8,12 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import inspect
 import numbers
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import numpy as np
+
+from vgdocs import cache
 
 __all__ = ["Result", "experiment", "flatten_numbers"]
 
@@ -76,14 +81,29 @@ def experiment(name: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
                 bound = sig.bind(*args, **kwargs)
             except TypeError as exc:
                 raise TypeError(f"{name}: {exc}; parameters are {list(sig.parameters)}") from None
-            result = fn(*args, **kwargs)
             passed = ", ".join(f"{k}={_short(v)}" for k, v in sorted(bound.arguments.items()))
+            bound.apply_defaults()
+            key = repr(sorted((k, _canonical(v)) for k, v in bound.arguments.items()))
+            result = cache.memoize(name, key, fn.__module__, lambda: fn(*args, **kwargs))
             return dataclasses.replace(result, experiment=f"{name}({passed})")
 
         run.experiment_name = name  # type: ignore[attr-defined]
         return run
 
     return wrap
+
+
+def _canonical(value: Any) -> Any:
+    """A repr-stable stand-in for an argument (arrays by content, sequences element-wise)."""
+    if isinstance(value, np.ndarray):
+        return ("ndarray", value.dtype.str, value.shape, hashlib.sha256(value.tobytes()).hexdigest())
+    if isinstance(value, (list, tuple)):
+        return tuple(_canonical(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _canonical(v)) for k, v in value.items()))
+    if isinstance(value, float):
+        return float.hex(value)
+    return value
 
 
 def _short(value: Any) -> str:

@@ -1,0 +1,155 @@
+"""Build-time memo for experiments: keyed by arguments and the source of the code they run.
+
+Active only while a site build has switched it on (the mkdocs hook calls `activate`), so a
+REPL or a test that calls an experiment always computes afresh. Two layers: an in-process
+dict for the current build (a result quoted on several pages is computed once) and, unless
+VGDOCS_CACHE=0, a diskcache store that survives between builds. A key is the experiment's
+name, its bound arguments and a hash of every vgdocs module it imports (transitively), plus
+the versions of the numerical libraries, so editing prose recomputes nothing and editing
+vgdocs recomputes exactly the experiments whose code changed.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import sys
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["activate", "deactivate", "is_active", "memoize", "source_hash", "disk_enabled", "stats"]
+
+T = TypeVar("T")
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_LIBRARIES = ("numpy", "scipy", "scikit-learn", "matplotlib")
+
+_active = False
+_memo: dict[str, Any] = {}
+_hashes: dict[str, str] = {}
+_disk: Any = None
+_stats = {"hits": 0, "disk_hits": 0, "misses": 0}
+
+
+def disk_enabled() -> bool:
+    """False when the environment says VGDOCS_CACHE=0 (or false/no/off)."""
+    return os.environ.get("VGDOCS_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def activate(directory: str | os.PathLike[str] | None) -> None:
+    """Switch memoisation on for a build; `directory` holds the disk layer (None: memory only)."""
+    global _active, _disk
+    deactivate()
+    _active = True
+    if directory is not None and disk_enabled():
+        import diskcache
+
+        _disk = diskcache.Cache(str(directory), size_limit=2**30)
+
+
+def deactivate() -> None:
+    """Switch memoisation off and forget the in-process layer and module hashes."""
+    global _active, _disk
+    _active = False
+    _memo.clear()
+    _hashes.clear()
+    for key in _stats:
+        _stats[key] = 0
+    if _disk is not None:
+        _disk.close()
+        _disk = None
+
+
+def is_active() -> bool:
+    """True between activate() and deactivate()."""
+    return _active
+
+
+def stats() -> dict[str, int]:
+    """Hits in memory, hits on disk and misses since the last activate()."""
+    return dict(_stats)
+
+
+def memoize(namespace: str, key: str, module: str, compute: Callable[[], T]) -> T:
+    """compute(), or its stored value for (namespace, key, source of `module` and its imports)."""
+    if not _active:
+        return compute()
+    digest = hashlib.sha256("\0".join((namespace, key, source_hash(module))).encode()).hexdigest()
+    if digest in _memo:
+        _stats["hits"] += 1
+        return _memo[digest]
+    if _disk is not None:
+        value = _disk.get(digest, default=_MISSING)
+        if value is not _MISSING:
+            _stats["disk_hits"] += 1
+            _memo[digest] = value
+            return value
+    _stats["misses"] += 1
+    value = compute()
+    _memo[digest] = value
+    if _disk is not None:
+        _disk.set(digest, value)
+    return value
+
+
+def source_hash(module: str) -> str:
+    """SHA-256 over the source of `module`, every vgdocs module it imports, and library versions."""
+    if module not in _hashes:
+        h = hashlib.sha256()
+        for name in sorted(_closure(module)):
+            h.update(name.encode() + b"\0" + _module_path(name).read_bytes())
+        for lib in _LIBRARIES:
+            h.update(f"{lib}={_version(lib)}".encode())
+        h.update(sys.version.encode())
+        _hashes[module] = h.hexdigest()
+    return _hashes[module]
+
+
+_MISSING = object()
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _module_path(name: str) -> Path:
+    rel = Path(*name.split(".")[1:])
+    pkg = _PACKAGE_DIR / rel / "__init__.py"
+    return pkg if pkg.exists() else _PACKAGE_DIR / rel.with_suffix(".py")
+
+
+def _closure(root: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name in seen or not name.startswith("vgdocs") or not _module_path(name).exists():
+            continue
+        seen.add(name)
+        todo.extend(_imports(name))
+        parts = name.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # parent packages run first
+    return seen
+
+
+def _imports(name: str) -> list[str]:
+    path = _module_path(name)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out: list[str] = []
+    for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            out.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            out.append(base)
+            out.extend(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import module`
+    return out

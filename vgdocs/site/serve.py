@@ -1,0 +1,76 @@
+"""mkdocs hook: every build runs current vgdocs code in clean sessions, through the cache.
+
+- vgdocs sources changed since the last build (under `mkdocs serve`)? Drop every imported
+  vgdocs module so the blocks import the edited code; hook modules re-import inside functions.
+- markdown-exec keeps each `session`'s globals for the life of the process: clear them, so a
+  name defined by a block that has since been deleted cannot leak into this build.
+- Switch the experiment cache on (disk layer in .cache/vgdocs unless VGDOCS_CACHE=0), and give
+  mkdocs-jupyter a cache folder named after the hash of the vgdocs sources, because its own
+  cache key covers the notebook but not the code the notebook imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+import time
+from pathlib import Path
+
+from mkdocs.plugins import event_priority
+
+log = logging.getLogger("mkdocs.plugins.vgdocs.serve")
+_PACKAGE = Path(__file__).resolve().parents[1]
+_last_digest: str | None = None
+_build_started = 0.0
+
+
+def tree_digest() -> str:
+    """SHA-256 over every .py file of the vgdocs package (paths and bytes)."""
+    h = hashlib.sha256()
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        h.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+@event_priority(100)
+def on_config(config):
+    global _last_digest, _build_started
+    _build_started = time.perf_counter()
+    digest = tree_digest()
+    if _last_digest is not None and digest != _last_digest:
+        stale = [name for name in sys.modules if name == "vgdocs" or name.startswith("vgdocs.")]
+        for name in stale:
+            del sys.modules[name]
+        log.info("vgdocs changed: reloading %d modules", len(stale))
+    _last_digest = digest
+
+    import vgdocs.cache
+
+    root = Path(config.config_file_path).resolve().parent
+    disk = vgdocs.cache.disk_enabled()
+    vgdocs.cache.activate(root / ".cache" / "vgdocs" if disk else None)
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is not None:
+        jupyter.config["cache"] = disk
+        jupyter.config["cache_dir"] = str(root / ".cache" / "mkdocs-jupyter" / digest[:16])
+    return config
+
+
+@event_priority(100)
+def on_pre_build(config):
+    from markdown_exec._internal.formatters import python as exec_python
+
+    exec_python._sessions_globals.clear()
+
+
+@event_priority(-100)
+def on_post_build(config):
+    import vgdocs.cache
+
+    s = vgdocs.cache.stats()
+    log.info(
+        "experiments: %d computed, %d from disk, %d reused in this build; build took %.1f s",
+        s["misses"], s["disk_hits"], s["hits"], time.perf_counter() - _build_started,
+    )
+    vgdocs.cache.deactivate()
