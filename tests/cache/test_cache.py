@@ -1,0 +1,113 @@
+"""The experiment cache recomputes exactly when the code behind an experiment changes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+PROBE = textwrap.dedent(
+    '''
+    """A probe experiment for the cache tests: one sigmoid net's delta norms."""
+    import dataclasses
+
+    import numpy as np
+
+    from vgdocs.experiments._core import Result, experiment
+    from vgdocs.nets.mlp import MLP
+
+
+    @dataclasses.dataclass(frozen=True)
+    class Probe(Result):
+        delta_norms: np.ndarray
+
+
+    @experiment("probe.flow")
+    def flow(depth: int = 4, seed: int = 0) -> Probe:
+        net = MLP([8] * (depth + 1) + [1], "sigmoid", init="xavier_normal", seed=seed)
+        x = np.random.default_rng(seed).normal(size=(16, 8))
+        return Probe(delta_norms=net.gradients(x, np.zeros((16, 1))).delta_norms, seed=seed)
+    '''
+)
+
+RUN = textwrap.dedent(
+    """
+    import json, sys
+    from vgdocs import cache
+    from vgdocs.experiments.probe import flow
+    cache.activate(sys.argv[1])
+    first = flow(depth=4).delta_norms.tolist()
+    again = flow(depth=4).delta_norms.tolist()
+    print(json.dumps({"value": first, "same": first == again, "stats": cache.stats()}))
+    cache.deactivate()
+    """
+)
+
+
+@pytest.fixture
+def vgdocs_copy(tmp_path: Path) -> Path:
+    """A private copy of the vgdocs package with the probe experiment added."""
+    shutil.copytree(REPO / "vgdocs", tmp_path / "vgdocs", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "vgdocs" / "experiments" / "probe.py").write_text(PROBE)
+    return tmp_path
+
+
+def run_probe(root: Path, cache_dir: Path, **env: str) -> dict:
+    # the test suite may run with VGDOCS_CACHE=0 for cold builds; these runs choose their own
+    environ = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1", "VGDOCS_CACHE": "1", **env}
+    out = subprocess.run([sys.executable, "-c", RUN, str(cache_dir)], env=environ, cwd=root,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_second_run_is_served_from_disk_with_identical_numbers(vgdocs_copy: Path, tmp_path: Path) -> None:
+    cold = run_probe(vgdocs_copy, tmp_path / "c")
+    warm = run_probe(vgdocs_copy, tmp_path / "c")
+    assert cold["stats"] == {"hits": 1, "disk_hits": 0, "misses": 1}
+    assert warm["stats"] == {"hits": 1, "disk_hits": 1, "misses": 0}
+    assert warm["value"] == cold["value"]
+
+
+def test_editing_imported_engine_code_recomputes_with_the_new_numbers(vgdocs_copy: Path, tmp_path: Path) -> None:
+    before = run_probe(vgdocs_copy, tmp_path / "c")
+    act = vgdocs_copy / "vgdocs" / "activations.py"
+    source = act.read_text()
+    edited = source.replace("return s * (1.0 - s)", "return 1.001 * s * (1.0 - s)")
+    assert edited != source, "the sigmoid derivative line moved; update this test"
+    act.write_text(edited)
+    after = run_probe(vgdocs_copy, tmp_path / "c")
+    assert after["stats"]["misses"] == 1 and after["stats"]["disk_hits"] == 0
+    ratio = after["value"][0] / before["value"][0]
+    # four sigmoid layers between the output and the first hidden delta: each slope is x1.001
+    assert ratio == pytest.approx(1.001**4, rel=1e-9)
+
+
+def test_editing_code_the_experiment_does_not_import_keeps_the_cache(vgdocs_copy: Path, tmp_path: Path) -> None:
+    run_probe(vgdocs_copy, tmp_path / "c")
+    (vgdocs_copy / "vgdocs" / "unrelated_module.py").write_text('"""Not imported by the probe."""\nX = 1\n')
+    (vgdocs_copy / "docs.md").write_text("A prose edit.\n")
+    warm = run_probe(vgdocs_copy, tmp_path / "c")
+    assert warm["stats"]["disk_hits"] == 1 and warm["stats"]["misses"] == 0
+
+
+def test_vgdocs_cache_0_turns_the_disk_layer_off(vgdocs_copy: Path, tmp_path: Path) -> None:
+    run_probe(vgdocs_copy, tmp_path / "c", VGDOCS_CACHE="0")
+    again = run_probe(vgdocs_copy, tmp_path / "c", VGDOCS_CACHE="0")
+    assert again["stats"]["disk_hits"] == 0 and again["stats"]["misses"] == 1
+    assert not (tmp_path / "c").exists()
+
+
+def test_outside_a_build_experiments_always_compute(vgdocs_copy: Path) -> None:
+    code = "from vgdocs import cache; from vgdocs.experiments.probe import flow; flow(); print(cache.stats())"
+    env = {**os.environ, "PYTHONPATH": str(vgdocs_copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=vgdocs_copy,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str({"hits": 0, "disk_hits": 0, "misses": 0})
