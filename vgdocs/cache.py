@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["activate", "deactivate", "is_active", "memoize", "source_hash", "disk_enabled", "stats"]
+__all__ = ["activate", "deactivate", "disk_enabled", "is_active", "memoize", "source_hash", "stats"]
 
 T = TypeVar("T")
 _PACKAGE_DIR = Path(__file__).resolve().parent
