@@ -15,6 +15,7 @@ import ast
 import hashlib
 import os
 import sys
+import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -31,6 +32,7 @@ _memo: dict[str, Any] = {}
 _hashes: dict[str, str] = {}
 _disk: Any = None
 _stats = {"hits": 0, "disk_hits": 0, "misses": 0}
+_timings: list[tuple[str, str, float]] = []
 
 
 def disk_enabled() -> bool:
@@ -57,6 +59,7 @@ def deactivate() -> None:
     _hashes.clear()
     for key in _stats:
         _stats[key] = 0
+    _timings.clear()
     if _disk is not None:
         _disk.close()
         _disk = None
@@ -70,6 +73,11 @@ def is_active() -> bool:
 def stats() -> dict[str, int]:
     """Hits in memory, hits on disk and misses since the last activate()."""
     return dict(_stats)
+
+
+def timings() -> list[tuple[str, str, float]]:
+    """(namespace, key, seconds) of every computation since the last activate(), in order."""
+    return list(_timings)
 
 
 def memoize(namespace: str, key: str, module: str, compute: Callable[[], T]) -> T:
@@ -87,7 +95,9 @@ def memoize(namespace: str, key: str, module: str, compute: Callable[[], T]) -> 
             _memo[digest] = value
             return value
     _stats["misses"] += 1
+    start = time.perf_counter()
     value = compute()
+    _timings.append((namespace, key, time.perf_counter() - start))
     _memo[digest] = value
     if _disk is not None:
         _disk.set(digest, value)

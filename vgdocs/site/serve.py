@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -23,6 +25,8 @@ log = logging.getLogger("mkdocs.plugins.vgdocs.serve")
 _PACKAGE = Path(__file__).resolve().parents[1]
 _last_digest: str | None = None
 _build_started = 0.0
+_page_started: dict[str, float] = {}
+_page_seconds: dict[str, float] = {}
 
 
 def tree_digest() -> str:
@@ -37,6 +41,8 @@ def tree_digest() -> str:
 def on_config(config):
     global _last_digest, _build_started
     _build_started = time.perf_counter()
+    _page_started.clear()
+    _page_seconds.clear()
     digest = tree_digest()
     if _last_digest is not None and digest != _last_digest:
         stale = [name for name in sys.modules if name == "vgdocs" or name.startswith("vgdocs.")]
@@ -64,11 +70,33 @@ def on_pre_build(config):
     exec_python._sessions_globals.clear()
 
 
+@event_priority(100)
+def on_page_markdown(markdown, page, config, files):
+    _page_started[page.file.src_uri] = time.perf_counter()
+    return markdown
+
+
+@event_priority(-100)
+def on_page_content(html, page, config, files):
+    # markdown-exec runs a page's blocks while its Markdown is converted, between these two events
+    start = _page_started.pop(page.file.src_uri, None)
+    if start is not None:
+        _page_seconds[page.file.src_uri] = time.perf_counter() - start
+    return html
+
+
 @event_priority(-100)
 def on_post_build(config):
     import vgdocs.cache
 
     s = vgdocs.cache.stats()
+    report = os.environ.get("VGDOCS_BUILD_REPORT")
+    if report:
+        Path(report).write_text(json.dumps({
+            "pages": _page_seconds,
+            "experiments": [{"name": n, "args": k, "seconds": t} for n, k, t in vgdocs.cache.timings()],
+            "stats": s,
+        }, indent=1))
     log.info(
         "experiments: %d computed, %d from disk, %d reused in this build; build took %.1f s",
         s["misses"], s["disk_hits"], s["hits"], time.perf_counter() - _build_started,
