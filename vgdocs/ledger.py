@@ -1,17 +1,77 @@
 """The ledger: every number the site publishes, keyed page / experiment / quantity.
 
-present.* calls `publish(result)` while a page is being built (the mkdocs hook sets the page);
-outside a build it does nothing. Comparison with the committed file is in the rest of this module.
+present.* calls `publish(result)` while a page is being built (the drift hook sets the page);
+outside a build it does nothing. The committed file ledger/published.tsv holds the accepted
+numbers; `compare` says which of them moved, and `cli_main` is `python -m vgdocs ledger ...`.
 """
 
 from __future__ import annotations
 
+import argparse
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["begin_page", "end_page", "publish", "published", "reset"]
+__all__ = [
+    "ATOL",
+    "LEDGER_FILE",
+    "RTOL",
+    "UPDATE_COMMAND",
+    "Change",
+    "Drift",
+    "accept",
+    "begin_page",
+    "cli_main",
+    "collect_spool",
+    "compare",
+    "conflicts",
+    "dumps",
+    "end_page",
+    "load",
+    "loads",
+    "page_of",
+    "publish",
+    "published",
+    "record",
+    "reset",
+    "same",
+    "save",
+    "split_key",
+]
+
+# The one tolerance. A published number drifts when |new - old| > max(ATOL, RTOL * max(|old|, |new|)).
+# RTOL = 1e-4 catches any 0.1% change with a 10x margin, yet sits ~1e8 above the last-bit noise that
+# a different CPU's BLAS kernels leave in a float64 result (measured in tests/ledger/test_tolerance.py).
+# ATOL only absorbs results that are zero up to rounding (e.g. a batch mean after normalisation);
+# it is far below the smallest genuine gradient norm the site quotes.
+RTOL = 1e-4
+ATOL = 1e-300
+
+UPDATE_COMMAND = "python -m vgdocs ledger update"
+LEDGER_FILE = "ledger/published.tsv"  # relative to the directory holding mkdocs.yml
+
+# Set by the drift hook around a page whose code runs in another process (a notebook kernel):
+# publish() there appends `key<TAB>value` lines to the spool file for the hook to collect.
+SPOOL_ENV = "VGDOCS_LEDGER_SPOOL"
+PAGE_ENV = "VGDOCS_LEDGER_PAGE"
+
+_HEADER = (
+    "# Every number the site publishes: page/experiment/quantity<TAB>value (float64, shortest repr).\n"
+    f"# Accept changed numbers with `{UPDATE_COMMAND}`; every mkdocs build compares against this file.\n"
+)
+
+_PAGE_SEGMENT = re.compile(r"[A-Za-z0-9_-]+(\.ipynb)?")
 
 _current_page: str | None = None
 _published: dict[str, float] = {}
+_conflicts: dict[str, list[float]] = {}
 
 
 def begin_page(page: str) -> None:
@@ -29,18 +89,337 @@ def end_page() -> None:
 def reset() -> None:
     """Forget everything published so far (start of a build)."""
     _published.clear()
+    _conflicts.clear()
 
 
 def publish(result: object, numbers: Mapping[str, float] | None = None) -> None:
     """Record `result.numbers()` (or `numbers`) under the current page, if a page is being built."""
-    if _current_page is None:
-        return
+    page = _current_page
+    spool = None
+    if page is None:
+        spool, page = os.environ.get(SPOOL_ENV), os.environ.get(PAGE_ENV)
+        if not spool or not page:
+            return
     values = numbers if numbers is not None else result.numbers()  # type: ignore[attr-defined]
     name = getattr(result, "experiment", "") or type(result).__name__
-    for quantity, value in values.items():
-        _published[f"{_current_page.removesuffix('.md')}/{name}/{quantity}"] = float(value)
+    entries = {f"{page.removesuffix('.md')}/{name}/{q}": float(v) for q, v in values.items()}
+    if spool is not None:
+        with open(spool, "a", encoding="utf-8") as f:
+            f.writelines(f"{k}\t{_format(v)}\n" for k, v in entries.items())
+    else:
+        record(entries)
+
+
+def record(entries: Mapping[str, float]) -> None:
+    """Add already-keyed numbers; a key seen before with another value is kept as a conflict."""
+    for raw, value in entries.items():
+        key = raw.replace("\t", " ").replace("\n", " ")  # a caption's line break must not split a ledger line
+        old = _published.get(key)
+        if old is not None and not same(old, value, rtol=0.0, atol=0.0):
+            _conflicts.setdefault(key, [old]).append(value)
+        _published[key] = value
+
+
+def collect_spool(path: str | os.PathLike[str]) -> dict[str, float]:
+    """Record the numbers a notebook kernel appended to the spool file at `path`, empty it, return them."""
+    p = Path(path)
+    entries: dict[str, float] = {}
+    for line in p.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.rpartition("\t")
+        entries[key] = float(value)
+        record({key: entries[key]})
+    p.write_text("", encoding="utf-8")
+    return entries
 
 
 def published() -> dict[str, float]:
     """A copy of everything published since the last reset."""
     return dict(_published)
+
+
+def conflicts() -> dict[str, list[float]]:
+    """Keys published more than once in this build with different values (each value seen, in order)."""
+    return {k: list(v) for k, v in _conflicts.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The file: one `key<TAB>value` line per number, sorted by key, comments start with '#'.
+
+
+def dumps(entries: Mapping[str, float]) -> str:
+    """The ledger file's text for `entries`: header, then sorted `key<TAB>repr(value)` lines."""
+    for key in entries:
+        if not key or "\t" in key or "\n" in key or key.startswith("#"):
+            raise ValueError(f"ledger key {key!r} is not valid: it must be non-empty, without tabs or newlines")
+    return _HEADER + "".join(f"{k}\t{_format(entries[k])}\n" for k in sorted(entries))
+
+
+def loads(text: str, source: str = "<ledger>") -> dict[str, float]:
+    """Parse ledger text into {key: value}; raise ValueError naming the line that is malformed."""
+    out: dict[str, float] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        key, sep, value = line.rpartition("\t")
+        if not sep or not key:
+            raise ValueError(f"{source}:{n}: expected 'key<TAB>value', got {line!r}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"{source}:{n}: value {value!r} is not a number (use nan, inf, -inf)") from None
+        if key in out:
+            raise ValueError(f"{source}:{n}: key {key!r} appears twice")
+        out[key] = number
+    return out
+
+
+def save(path: str | os.PathLike[str], entries: Mapping[str, float]) -> None:
+    """Write `entries` to `path` as a ledger file (parent directories created)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(dumps(entries), encoding="utf-8")
+
+
+def load(path: str | os.PathLike[str]) -> dict[str, float]:
+    """Read the ledger file at `path` into {key: value}."""
+    return loads(Path(path).read_text(encoding="utf-8"), source=str(path))
+
+
+def _format(value: float) -> str:
+    # repr is the shortest string that reads back to the same float64; it spells nan, inf, -inf.
+    return repr(float(value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Keys and comparison.
+
+
+def split_key(key: str) -> tuple[str, str, str]:
+    """(page, experiment, quantity) of a key such as 'fixes/residual/fixes.residual(depth=20)/loss[3]'.
+
+    The page is the leading run of plain path segments (docs paths have no dots except '.ipynb');
+    the experiment ends at the first '/' outside parentheses; the quantity is the rest.
+    """
+    parts = key.split("/")
+    n = 1
+    while n < len(parts) - 2 and _PAGE_SEGMENT.fullmatch(parts[n]) and not parts[n - 1].endswith(".ipynb"):
+        n += 1
+    rest = "/".join(parts[n:])
+    depth = 0
+    for i, ch in enumerate(rest):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "/" and depth == 0:
+            return "/".join(parts[:n]), rest[:i], rest[i + 1 :]
+    return "/".join(parts[:n]), rest, ""
+
+
+def page_of(key: str) -> str:
+    """The docs/ file that published `key` ('why.md', 'lab/gradient-flow.ipynb')."""
+    page = split_key(key)[0]
+    return page if page.endswith(".ipynb") else page + ".md"
+
+
+def same(old: float, new: float, *, rtol: float = RTOL, atol: float = ATOL) -> bool:
+    """Whether `new` equals `old` within the ledger tolerance (NaN equals NaN, inf equals inf)."""
+    if math.isnan(old) or math.isnan(new):
+        return math.isnan(old) and math.isnan(new)
+    if math.isinf(old) or math.isinf(new):
+        return old == new
+    return abs(new - old) <= max(atol, rtol * max(abs(old), abs(new)))
+
+
+def relative_change(old: float, new: float) -> float:
+    """(new - old) / |old|: +-inf when old is 0, NaN when either side is NaN or infinite."""
+    if not (math.isfinite(old) and math.isfinite(new)):
+        return math.nan
+    if old == 0.0:
+        return 0.0 if new == 0.0 else math.copysign(math.inf, new)
+    return (new - old) / abs(old)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One published number that moved: its key, page, accepted value, new value, relative change."""
+
+    key: str
+    page: str
+    old: float
+    new: float
+    rel: float
+
+
+@dataclass(frozen=True)
+class Drift:
+    """What differs between the accepted ledger and this build's numbers."""
+
+    changed: tuple[Change, ...] = ()
+    gone: tuple[tuple[str, float], ...] = ()  # in the ledger, produced by no page any more
+    missing: tuple[tuple[str, float], ...] = ()  # published by a page, not in the ledger
+    conflicts: tuple[tuple[str, tuple[float, ...]], ...] = ()  # published twice with different values
+    rtol: float = RTOL
+    atol: float = ATOL
+
+    @property
+    def clean(self) -> bool:
+        """True when nothing drifted."""
+        return not (self.changed or self.gone or self.missing or self.conflicts)
+
+    def summary(self) -> str:
+        """One line: how many entries of each kind."""
+        parts = [
+            f"{_count(self.changed, 'published number')} changed",
+            f"{_count(self.gone, 'ledger entry', 'ledger entries')} no page produces any more",
+            f"{_count(self.missing, 'published number')} missing from the ledger",
+        ]
+        if self.conflicts:
+            parts.append(f"{_count(self.conflicts, 'key')} published twice with different values")
+        return "; ".join(parts)
+
+    def message(self, ledger_file: str = LEDGER_FILE, limit: int | None = 40) -> str:
+        """The report: every drifted entry (up to `limit` per kind) and the command that accepts them."""
+        lines = [
+            f"Ledger drift against {ledger_file}: {self.summary()} (tolerance: rtol {self.rtol:g}, atol {self.atol:g})."
+        ]
+        more = "  ... and {} more (`python -m vgdocs ledger check` lists them all)"
+        if self.changed:
+            lines.append("Changed (key [page]: old -> new, relative change):")
+            lines += [
+                f"  {c.key} [{c.page}]: {_format(c.old)} -> {_format(c.new)}, {_percent(c.rel)}"
+                for c in self.changed[:limit]
+            ]
+            if limit is not None and len(self.changed) > limit:
+                lines.append(more.format(len(self.changed) - limit))
+        for title, items in (
+            ("No page produces these ledger entries any more (key [page]: old value):", self.gone),
+            ("Published but missing from the ledger (key [page]: new value):", self.missing),
+        ):
+            if items:
+                lines.append(title)
+                lines += [f"  {k} [{page_of(k)}]: {_format(v)}" for k, v in items[:limit]]
+                if limit is not None and len(items) > limit:
+                    lines.append(more.format(len(items) - limit))
+        if self.conflicts:
+            lines.append("Published twice in one build with different values (nondeterministic?):")
+            lines += [f"  {k} [{page_of(k)}]: " + ", ".join(_format(v) for v in vs) for k, vs in self.conflicts[:limit]]
+        pages = Counter(c.page for c in self.changed) + Counter(page_of(k) for k, _ in self.gone + self.missing)
+        if len(pages) > 1:
+            lines.append("By page: " + ", ".join(f"{p} {n}" for p, n in sorted(pages.items())))
+        lines.append(f"If these changes are intended, accept the new numbers with: {UPDATE_COMMAND}")
+        return "\n".join(lines)
+
+
+def _count(items: tuple[object, ...], one: str, many: str | None = None) -> str:
+    return f"{len(items)} {one if len(items) == 1 else many or one + 's'}"
+
+
+def _percent(rel: float) -> str:
+    return "n/a (non-finite)" if math.isnan(rel) else f"{rel * 100:+.4g}%"
+
+
+def compare(
+    published: Mapping[str, float],
+    recorded: Mapping[str, float],
+    rtol: float = RTOL,
+    *,
+    atol: float = ATOL,
+    partial: bool = False,
+    conflicts: Mapping[str, list[float]] | None = None,
+) -> Drift:
+    """Drift between the accepted ledger (`published`) and this build's numbers (`recorded`).
+
+    `partial`: the build ran only some pages (a dirty rebuild), so absent keys are not reported.
+    """
+    changed = tuple(
+        Change(k, page_of(k), published[k], recorded[k], relative_change(published[k], recorded[k]))
+        for k in sorted(published.keys() & recorded.keys())
+        if not same(published[k], recorded[k], rtol=rtol, atol=atol)
+    )
+    gone = () if partial else tuple((k, published[k]) for k in sorted(published.keys() - recorded.keys()))
+    missing = tuple((k, recorded[k]) for k in sorted(recorded.keys() - published.keys()))
+    clashes = tuple((k, tuple(v)) for k, v in sorted((conflicts or {}).items()))
+    return Drift(changed, gone, missing, clashes, rtol, atol)
+
+
+def accept(published: Mapping[str, float], recorded: Mapping[str, float]) -> dict[str, float]:
+    """The new ledger: `recorded`, keeping the accepted value wherever it is still within tolerance.
+
+    Keeping those values means the committed file only changes where a number really moved.
+    """
+    return {k: published[k] if k in published and same(published[k], v) else v for k, v in recorded.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# python -m vgdocs ledger {update,check,show}: the hook reads these variables during the build.
+
+RECORD_ENV = "VGDOCS_LEDGER_RECORD"  # path: the hook writes this build's numbers there
+COMPARE_ENV = "VGDOCS_LEDGER_COMPARE"  # "0": the hook does not compare (the caller does)
+
+
+def cli_main(argv: list[str]) -> int:
+    """Run `python -m vgdocs ledger <update|check|show> ...`; return the process exit code."""
+    parser = argparse.ArgumentParser(prog="python -m vgdocs ledger", description=__doc__.splitlines()[0])
+    parser.add_argument("-f", "--config-file", default=None, help="mkdocs.yml of the site (default: ./mkdocs.yml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("update", help="build the site (strict) and accept every number it publishes")
+    sub.add_parser("check", help="build the site (strict) and list every number that drifted")
+    show = sub.add_parser("show", help="print ledger entries whose key contains PATTERN (* and ? are wildcards)")
+    show.add_argument("pattern", nargs="?", default="")
+    args = parser.parse_args(argv)
+
+    config = _config_file(args.config_file)
+    ledger_file = config.parent / LEDGER_FILE
+    if args.command == "show":
+        return _show(ledger_file, args.pattern)
+    recorded = _build_and_record(config)
+    if recorded is None:
+        print("ledger: the strict build failed (see above); the ledger was not touched", file=sys.stderr)
+        return 2
+    accepted = load(ledger_file) if ledger_file.exists() else {}
+    drift = compare(accepted, recorded)
+    if args.command == "check":
+        print(
+            drift.message(str(ledger_file), limit=None)
+            if not drift.clean
+            else f"ledger: {len(recorded)} published numbers match {ledger_file}"
+        )
+        return 0 if drift.clean else 1
+    save(ledger_file, accept(accepted, recorded))
+    print(
+        f"ledger: accepted {len(drift.changed)} changed, {len(drift.missing)} new and {len(drift.gone)} "
+        f"removed numbers; {ledger_file} now holds {len(recorded)}"
+    )
+    return 0
+
+
+def _config_file(given: str | None) -> Path:
+    if given is not None:
+        path = Path(given)
+    else:
+        here, repo = Path.cwd() / "mkdocs.yml", Path(__file__).resolve().parents[1] / "mkdocs.yml"
+        path = here if here.exists() else repo
+    if not path.is_file():
+        raise SystemExit(f"ledger: config file {str(path)!r} not found; pass --config-file path/to/mkdocs.yml")
+    return path.resolve()
+
+
+def _build_and_record(config: Path) -> dict[str, float] | None:
+    """Numbers published by a full strict `mkdocs build` of `config` into a temp dir; None if it failed."""
+    with tempfile.TemporaryDirectory(prefix="vgdocs-ledger-") as tmp:
+        record_file = Path(tmp) / "recorded.tsv"
+        env = {**os.environ, RECORD_ENV: str(record_file), COMPARE_ENV: "0"}
+        env.setdefault("VGDOCS_CACHE", "0")  # the ledger comes from a cold build unless asked otherwise
+        cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(Path(tmp) / "site")]
+        done = subprocess.run(cmd, env=env, cwd=config.parent, check=False)
+        if done.returncode != 0 or not record_file.exists():
+            return None
+        return load(record_file)
+
+
+def _show(ledger_file: Path, pattern: str) -> int:
+    entries = load(ledger_file)
+    # Only * and ? are wildcards: keys hold brackets ("grad_norms[3]") that a glob would misread.
+    regex = re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."))
+    hits = [k for k in sorted(entries) if regex.search(k)]
+    sys.stdout.writelines(f"{k}\t{_format(entries[k])}\n" for k in hits)
+    print(f"{len(hits)} of {len(entries)} entries in {ledger_file}", file=sys.stderr)
+    return 0 if hits else 1

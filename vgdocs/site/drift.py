@@ -1,0 +1,145 @@
+"""mkdocs hook: file every number each page publishes in the ledger and compare with the committed file.
+
+Drift fails `mkdocs build --strict`, is a warning in a non-strict build and a visible warning under
+`mkdocs serve` (which keeps serving). Also pins BLAS to one thread so results match on any machine.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before numpy loads: a BLAS that splits a reduction over N threads sums in an N-dependent order,
+# so published numbers would depend on the machine's core count.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import hashlib  # noqa: E402
+import importlib  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+from types import ModuleType  # noqa: E402
+
+from mkdocs.exceptions import PluginError  # noqa: E402
+
+log = logging.getLogger("mkdocs.plugins.vgdocs.drift")
+
+_state: dict[str, object] = {"command": "build", "dirty": False, "spool": None}
+
+
+def pin_blas_threads() -> None:
+    """Limit already-loaded BLAS libraries to one thread (env vars cover those loaded later)."""
+    if "numpy" in sys.modules:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # without threadpoolctl only the environment variables apply
+            return
+        threadpool_limits(limits=1)
+
+
+def _ledger() -> ModuleType:
+    # Looked up on every event: a live-reload that re-imports vgdocs must not leave us a stale copy.
+    return importlib.import_module("vgdocs.ledger")
+
+
+def on_startup(*, command: str, dirty: bool) -> None:
+    """Remember whether this is `build`, `gh-deploy` or `serve` (serve only warns)."""
+    _state["command"], _state["dirty"] = command, dirty
+
+
+def on_config(config):
+    """Pin BLAS threads once the other plugins and hooks (which may import numpy) have loaded."""
+    pin_blas_threads()
+    return config
+
+
+def on_pre_build(*, config) -> None:
+    """Start a fresh ledger, and a spool file for pages whose code runs in a notebook kernel."""
+    _ledger().reset()
+    fd, spool = tempfile.mkstemp(prefix="vgdocs-ledger-spool-", suffix=".tsv")
+    os.close(fd)
+    _state["spool"] = spool
+
+
+def on_page_markdown(markdown: str, *, page, config, files) -> None:
+    """Attribute every number published while this page renders to it (kernels via the environment)."""
+    ledger = _ledger()
+    ledger.begin_page(page.file.src_uri)
+    os.environ[ledger.PAGE_ENV] = page.file.src_uri
+    os.environ[ledger.SPOOL_ENV] = str(_state["spool"])
+
+
+def on_page_content(html: str, *, page, config, files) -> None:
+    """Close the page: collect what a notebook kernel spooled, then stop attributing numbers."""
+    spooled = _end_page()
+    if page.file.src_uri.endswith(".ipynb"):
+        _notebook_cache(page, config, spooled)
+
+
+def on_post_build(*, config) -> None:
+    """Record (when asked) and compare this build's numbers with the committed ledger."""
+    ledger = _ledger()
+    _end_page()
+    _remove_spool()
+    recorded = ledger.published()
+    if record := os.environ.get(ledger.RECORD_ENV):
+        ledger.save(record, recorded)
+    if os.environ.get(ledger.COMPARE_ENV) == "0":
+        return
+    ledger_file = Path(config.config_file_path).parent / ledger.LEDGER_FILE
+    if ledger_file.exists():
+        accepted = ledger.load(ledger_file)
+    else:
+        accepted = {}
+        log.warning(f"no ledger file at {ledger_file}; create it with: {ledger.UPDATE_COMMAND}")
+    drift = ledger.compare(accepted, recorded, partial=bool(_state["dirty"]), conflicts=ledger.conflicts())
+    if drift.clean:
+        log.info(f"ledger: {len(recorded)} published numbers match {ledger.LEDGER_FILE}")
+        return
+    report = drift.message(ledger.LEDGER_FILE)
+    if _state["command"] == "serve" or not config.strict:
+        log.warning(report)
+        return
+    raise PluginError(report)
+
+
+def on_build_error(*, error: Exception) -> None:
+    """Leave no page open and no spool file behind when the build fails."""
+    _end_page()
+    _remove_spool()
+
+
+def _end_page() -> dict[str, float]:
+    ledger = _ledger()
+    spool = _state["spool"]
+    spooled = ledger.collect_spool(spool) if isinstance(spool, str) and os.path.exists(spool) else {}
+    ledger.end_page()
+    os.environ.pop(ledger.PAGE_ENV, None)
+    os.environ.pop(ledger.SPOOL_ENV, None)
+    return spooled
+
+
+def _notebook_cache(page, config, spooled: dict[str, float]) -> None:
+    """Keep a notebook's numbers beside mkdocs-jupyter's cache; replay them when its kernel did not run.
+
+    On a cache hit mkdocs-jupyter serves stored HTML without starting a kernel, so nothing is spooled.
+    The side file is keyed by the notebook's bytes inside a cache folder that already tracks the code.
+    """
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is None or not jupyter.config.get("cache"):
+        return
+    digest = hashlib.sha256(Path(page.file.abs_src_path).read_bytes()).hexdigest()[:32]
+    side = Path(jupyter.config["cache_dir"]) / f"ledger-{digest}.tsv"
+    ledger = _ledger()
+    if spooled:
+        ledger.save(side, spooled)
+    elif side.exists():
+        ledger.record(ledger.load(side))
+
+
+def _remove_spool() -> None:
+    spool = _state["spool"]
+    if isinstance(spool, str) and os.path.exists(spool):
+        os.remove(spool)
+    _state["spool"] = None
