@@ -1,0 +1,177 @@
+"""Inline SVG figures in the house style, with a text alternative and identical bytes for identical data."""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+
+import numpy as np
+
+from vgdocs.present._publish import publish, resolve
+from vgdocs.present.numbers import fmt
+from vgdocs.present.spec import Figure, Panel
+from vgdocs.present.style import INK, MARKERS, PALETTE, rc_params
+from vgdocs.present.svg import clean_svg
+
+__all__ = ["figure", "render_figure", "render_svg"]
+
+STYLES = ("line", "dashed", "dotted", "markers", "bar", "step")
+_MARKED_UP_TO = 30  # series with at most this many points also get a marker shape per series
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def figure(obj: object, which: object = None) -> str:
+    """An inline <figure> (SVG + <figcaption>) for `obj` (a spec.Figure, or anything with `.figure(which)`)."""
+    spec = resolve(obj, which, Figure)
+    publish(obj, spec)
+    return render_figure(spec)
+
+
+def render_figure(f: Figure) -> str:
+    """<figure> holding the SVG (role="img", labelled by `f.alt`) and a caption from title and caption."""
+    svg = render_svg(f)
+    title = f"<strong>{html.escape(f.title)}</strong> " if f.title else ""
+    caption = html.escape(f.caption or ("" if f.title else f.alt))
+    return f'<figure class="vg-figure">{svg}<figcaption>{title}{caption}</figcaption></figure>'
+
+
+def render_svg(f: Figure) -> str:
+    """The figure as one line of inline SVG markup (deterministic for identical data)."""
+    _check(f)
+    import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure as MplFigure
+
+    n = len(f.panels)
+    ncols = min(n, 3)
+    nrows = math.ceil(n / ncols)
+    height = (3.2 if ncols == 1 else 2.9) * nrows
+    with matplotlib.rc_context(rc_params()):
+        fig = MplFigure(figsize=(f.width, height), layout="constrained")
+        FigureCanvasSVG(fig)
+        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+        for ax, panel in zip(axes, f.panels, strict=False):
+            _draw(ax, panel)
+        for ax in axes[n:]:
+            ax.set_axis_off()
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.04)
+    return clean_svg(buf.getvalue(), f.alt)
+
+
+def _check(f: Figure) -> None:
+    if not isinstance(f.alt, str) or not f.alt.strip():
+        raise ValueError("alt must be a sentence saying what the figure shows (screen readers read it); got empty")
+    if not f.panels:
+        raise ValueError("panels must hold at least one Panel")
+    if not (isinstance(f.width, (int, float)) and 2.0 <= f.width <= 12.0):
+        raise ValueError(f"width must be between 2 and 12 inches; got {f.width!r}")
+    for p, panel in enumerate(f.panels):
+        if not panel.series and not panel.hlines:
+            raise ValueError(f"panels[{p}] has no series and no hlines: nothing to draw")
+        for s, series in enumerate(panel.series):
+            if series.style not in STYLES:
+                raise ValueError(
+                    f"panels[{p}].series[{s}].style={series.style!r} is not valid; choose one of {list(STYLES)}"
+                )
+            if len(series.x) != len(series.y):
+                raise ValueError(
+                    f"panels[{p}].series[{s}] ({series.label!r}): x has {len(series.x)} points, y {len(series.y)}"
+                )
+
+
+def _draw(ax, panel: Panel) -> None:
+    categories = _categories(panel)
+    bar_series = [s for s in panel.series if s.style == "bar"]
+    for i, series in enumerate(panel.series):
+        colour, marker = PALETTE[i % len(PALETTE)], MARKERS[i % len(MARKERS)]
+        x = _positions(series.x, categories)
+        y = _plottable(series.y, panel.logy)
+        if panel.logx:
+            x = _plottable(x, True)
+        label = series.label or None
+        if series.style == "bar":
+            k, width = bar_series.index(series), 0.8 / len(bar_series)
+            ax.bar(
+                x + (k - (len(bar_series) - 1) / 2) * width, np.nan_to_num(y, nan=0.0), width, color=colour, label=label
+            )
+            continue
+        marked = len(x) <= _MARKED_UP_TO
+        if series.style == "step":
+            ax.step(x, y, where="mid", color=colour, label=label)
+        elif series.style == "markers":
+            ax.plot(x, y, linestyle="none", marker=marker, color=colour, label=label)
+        else:
+            dashes = {"line": "-", "dashed": "--", "dotted": ":"}[series.style]
+            ax.plot(x, y, linestyle=dashes, marker=marker if marked else None, color=colour, label=label)
+    for y, label in panel.hlines:
+        ax.axhline(y, color=INK, linewidth=1.0, linestyle=(0, (4, 3)), alpha=0.7, label=label or None)
+    if categories:
+        ax.set_xticks(np.arange(len(categories)), categories)
+        ax.grid(False, axis="x")
+    _scale(ax, panel)
+    if panel.ylim is not None:
+        ax.set_ylim(*panel.ylim)
+    ax.set_xlabel(panel.xlabel)
+    ax.set_ylabel(panel.ylabel)
+    if panel.title:
+        ax.set_title(panel.title)
+    labelled = [s for s in panel.series if s.label] + [h for h in panel.hlines if h[1]]
+    if len(labelled) > 1 or (panel.hlines and labelled):
+        ax.legend()
+
+
+def _scale(ax, panel: Panel) -> None:
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    for log, axis, limits in ((panel.logx, ax.xaxis, ax.get_xlim), (panel.logy, ax.yaxis, ax.get_ylim)):
+        if not log or not _has_positive(ax, axis is ax.xaxis):
+            continue
+        (ax.set_xscale if axis is ax.xaxis else ax.set_yscale)("log")
+        axis.set_major_formatter(FuncFormatter(_decade_label))
+        lo, hi = limits()
+        narrow = hi / lo < 10
+        axis.set_minor_formatter(FuncFormatter(lambda v, _pos: fmt(v, 2)) if narrow else NullFormatter())
+
+
+def _has_positive(ax, x_axis: bool) -> bool:
+    values = [line.get_xdata() if x_axis else line.get_ydata() for line in ax.get_lines()]
+    values += [[p.get_x() if x_axis else p.get_height()] for p in ax.patches]
+    flat = np.concatenate([np.asarray(v, dtype=float).ravel() for v in values]) if values else np.array([])
+    return bool(np.any(np.isfinite(flat) & (flat > 0)))
+
+
+def _decade_label(value: float, _pos: int) -> str:
+    if not (value > 0 and math.isfinite(value)):
+        return ""
+    exponent = round(math.log10(value))
+    if not math.isclose(value, 10.0**exponent, rel_tol=1e-6):
+        return fmt(value, 2)
+    if -2 <= exponent <= 3:
+        return fmt(10.0**exponent)
+    return "10" + str(exponent).translate(_SUPERSCRIPT)
+
+
+def _categories(panel: Panel) -> list[str]:
+    """Category names when any series has text x values (bar charts by name), else []."""
+    names: list[str] = []
+    for series in panel.series:
+        if np.asarray(series.x).dtype.kind in "USO":
+            names += [str(v) for v in series.x if str(v) not in names]
+    return names
+
+
+def _positions(x: object, categories: list[str]) -> np.ndarray:
+    if categories:
+        return np.array([categories.index(str(v)) for v in x], dtype=float)  # type: ignore[attr-defined]
+    return np.asarray(x, dtype=float)
+
+
+def _plottable(values: object, log: bool) -> np.ndarray:
+    """float array with inf (and, on a log axis, values <= 0) turned into gaps; overflowed runs stay data."""
+    y = np.array(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(y) | ((y <= 0) if log else False)
+    y[bad] = np.nan
+    return y

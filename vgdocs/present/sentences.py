@@ -1,0 +1,62 @@
+"""Prose that quotes a Result: `template.format(**fields)` with numbers in the house format."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from vgdocs.present._publish import publish_result
+from vgdocs.present.numbers import fmt, is_number
+
+__all__ = ["sentence"]
+
+
+def sentence(obj: object, template: str) -> str:
+    """`template` filled from `obj`'s dataclass fields ('{ratio}' -> fmt(ratio), '{ratio:.1%}' as asked).
+
+    Fields can be indexed or followed: '{norms[0]}', '{history.final_loss}'. Publishes `obj`'s numbers.
+    """
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        raise TypeError(f"obj must be a Result (a dataclass instance); got {type(obj).__name__}")
+    if not isinstance(template, str):
+        raise TypeError(f"template must be a str; got {type(template).__name__}")
+    fields = {f.name: _Quoted(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    try:
+        text = template.format(**fields)
+    except KeyError as exc:
+        raise ValueError(
+            f"template names {exc.args[0]!r}, which is not a field of {type(obj).__name__}; fields are {sorted(fields)}"
+        ) from None
+    except IndexError:
+        raise ValueError(
+            f"template must name fields, e.g. '{{{next(iter(fields), 'field')}}}'; got {template!r}"
+        ) from None
+    publish_result(obj)
+    return text
+
+
+class _Quoted:
+    """A field value that formats numbers with `fmt` unless the template gives a format spec."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        if self.value is None:
+            return "—"
+        if spec == "" and (is_number(self.value) or isinstance(self.value, (bool, np.bool_))):
+            return fmt(self.value)
+        return format(self.value, spec)
+
+    def __str__(self) -> str:
+        return self.__format__("")
+
+    def __getitem__(self, key: Any) -> _Quoted:
+        return _Quoted(self.value[key])
+
+    def __getattr__(self, name: str) -> _Quoted:
+        return _Quoted(getattr(self.value, name))
