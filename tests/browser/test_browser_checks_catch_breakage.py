@@ -1,0 +1,109 @@
+"""The page checks fail on deliberately broken copies of a real page (and pass on the untouched original)."""
+
+from __future__ import annotations
+
+import shutil
+
+import browser_checks as bc
+import pytest
+
+pytestmark = pytest.mark.browser
+
+GIF = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
+SVG = 'xmlns="http://www.w3.org/2000/svg" width="240" height="120" viewBox="0 0 240 120"'
+
+# kind -> (HTML injected at the end of the article, [(check, text the problem must mention)])
+BREAKAGE = {
+    "missing-anchor": (
+        '<p><a href="#no-such-section">here</a> and <a href="index.html#nowhere-here">Home</a></p>',
+        [("anchor", "no-such-section"), ("anchor", "nowhere-here")],
+    ),
+    "external-script": (
+        '<script src="https://cdn.example.com/x.js"></script>',
+        [
+            ("third-party", "request to a host other than the local server: script https://cdn.example.com/x.js"),
+            ("third-party", "<script> loads https://cdn.example.com/x.js"),
+        ],
+    ),
+    "external-css-image": (
+        '<div style="width:8px;height:8px;background-image:url(https://fonts.example.net/bg.png)"></div>',
+        [("third-party", "image https://fonts.example.net/bg.png")],
+    ),
+    "figure-without-alt": (
+        f'<figure><svg {SVG}><path d="M0 120 L240 0" stroke="currentColor"/></svg>'
+        "<figcaption>Loss by depth</figcaption></figure>",
+        [("figure", "no text alternative")],
+    ),
+    "hidden-figure": (
+        f'<figure><svg {SVG} role="img" aria-label="Gradient norm by layer" style="display:none">'
+        '<path d="M0 120 L240 0" stroke="currentColor"/></svg><figcaption>Norms</figcaption></figure>',
+        [("figure", "has zero size")],
+    ),
+    "raw-tex": (
+        r"<p>The bound is $$\frac{1}{4}$$ per layer.</p>",
+        [("math", "raw TeX in visible text: $$"), ("math", r"TeX command: ...")],
+    ),
+    "dark-illegible-figure": (
+        f'<figure><svg {SVG} role="img" aria-label="Fixed dark labels">'
+        '<text x="10" y="30" style="fill:#222222">depth</text>'
+        '<rect x="100" y="50" width="130" height="60" style="fill:#ffffff"/>'
+        '<text x="110" y="85" style="fill:currentColor">legend</text></svg></figure>',
+        [("dark-mode", "SVG text 'depth' #222222"), ("dark-mode", "SVG text 'legend'")],
+    ),
+    "console-error-and-404": (
+        '<script>console.error("vgdocs-boom")</script><img src="no-such-image.png" alt="missing">',
+        [
+            ("console", "vgdocs-boom"),
+            ("failed-request", "no-such-image.png (HTTP 404)"),
+            ("link", "no-such-image.png: no such file"),
+        ],
+    ),
+    "heavy": (
+        "<!--" + "x" * 310_000 + "--><style>/*" + "y" * 120_000 + "*/</style>",
+        [("weight", "page HTML is"), ("weight", "inline <style> is")],
+    ),
+    "image-without-alt": (
+        f'<p><img src="{GIF}" width="20" height="20"></p>',
+        [("axe", "image-alt (critical)")],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def broken(browser, site_dir, tmp_path_factory):
+    """A copy of the built site with one broken copy of Home per kind, served; -> (Site, page, recorder)."""
+    root = tmp_path_factory.mktemp("broken") / "site"
+    shutil.copytree(site_dir, root)
+    home = (root / "index.html").read_text(encoding="utf-8")
+    assert home.count("</article>") == 1, "Home has no single <article> to inject into"
+    for kind, (html, _) in BREAKAGE.items():
+        (root / f"broken-{kind}.html").write_text(home.replace("</article>", html + "</article>"), encoding="utf-8")
+    with bc.serve(root) as base:
+        context = bc.new_context(browser)
+        recorder = bc.Recorder(base).attach(context)
+        page = context.new_page()
+        recorder.watch(page)
+        yield bc.Site(root=root, base_url=base, docs_dir=bc.REPO / "docs"), page, recorder
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def original_problems(broken) -> list[bc.Problem]:
+    """Problems of the untouched Home page in the same copy (the control)."""
+    site, page, recorder = broken
+    return bc.check_page(page, recorder, site, "")
+
+
+def _mentions(problems, check, text) -> list[bc.Problem]:
+    return [p for p in problems if p.check == check and text in p.detail]
+
+
+@pytest.mark.parametrize("kind", sorted(BREAKAGE))
+def test_check_page_reports_the_breakage(broken, original_problems, kind):
+    site, page, recorder = broken
+    problems = bc.check_page(page, recorder, site, f"broken-{kind}.html")
+    for check, text in BREAKAGE[kind][1]:
+        assert _mentions(problems, check, text), f"{kind}: no [{check}] problem mentioning {text!r} in:\n" + "\n".join(
+            map(str, problems)
+        )
+        assert not _mentions(original_problems, check, text), f"the untouched page already has [{check}] {text!r}"
