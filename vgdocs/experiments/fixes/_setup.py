@@ -1,0 +1,219 @@
+"""The shared test bench of the Fixes chapter: one task, two sick networks, one run per recipe.
+
+Every fix is measured as a change to a `Setup` (network + training recipe) on the digits task,
+so the pages, the comparison table and the tests all read the same runs. A run is memoised
+for the duration of a site build, so a page that quotes a run another page made pays nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vgdocs import cache
+from vgdocs._checks import choice, nonnegative_int, positive_int
+from vgdocs.data import digits
+from vgdocs.diagnose import diagnose
+from vgdocs.experiments._core import Result
+from vgdocs.nets.mlp import MLP
+from vgdocs.present.numbers import fmt
+from vgdocs.present.spec import Figure, Panel, Series, Table
+from vgdocs.train import train
+
+__all__ = ["EXPLODING", "HEALTHY", "PROBE_SIZE", "VANISHING", "Run", "Setup", "Trial", "probe_batch",
+           "profile_figure", "run", "runs_table", "training_figure"]
+
+PROBE_SIZE = 256  # examples in the fixed batch every profile at initialisation is measured on
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A network and its training recipe on the digits task (64 pixels in, 10 classes out)."""
+
+    depth: int = 10
+    width: int = 32
+    activation: str = "sigmoid"
+    init: str = "xavier_normal"
+    init_std: float = 0.01  # used by init="normal" only
+    norm: str | None = None
+    residual: bool = False
+    optimizer: str = "momentum"
+    lr: float = 0.01
+    clip_norm: float | None = None
+    steps: int = 200
+    batch_size: int = 64
+    record_every: int = 10
+
+    def __post_init__(self) -> None:
+        if self.init != "normal":  # the std only matters to init="normal"; one recipe, one cache key
+            object.__setattr__(self, "init_std", Setup.init_std)
+
+    def but(self, **changes: object) -> Setup:
+        """A copy with `changes` applied (field names as in the class)."""
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
+        if unknown:
+            raise ValueError(f"unknown Setup fields {unknown}; valid: {[f.name for f in dataclasses.fields(self)]}")
+        return dataclasses.replace(self, **changes)
+
+    def net(self, seed: int) -> MLP:
+        """A freshly initialised network for this setup (softmax cross-entropy over 10 digits)."""
+        positive_int("depth", self.depth)
+        return MLP([64, *[self.width] * self.depth, 10], self.activation, init=self.init, init_std=self.init_std,
+                   norm=self.norm, residual=self.residual, loss="softmax_ce", seed=seed)
+
+    def describe(self) -> str:
+        """A short human-readable recipe, e.g. 'sigmoid, xavier_normal, 10x32, sgd lr 0.1'."""
+        init = f"normal(std {self.init_std:g})" if self.init == "normal" else self.init
+        extras = [f"{self.norm}norm" if self.norm else "", "residual" if self.residual else "",
+                  f"clip {self.clip_norm:g}" if self.clip_norm else ""]
+        return ", ".join([self.activation, init, f"{self.depth}x{self.width}", f"{self.optimizer} lr {self.lr:g}",
+                          *[e for e in extras if e]])
+
+
+# The two sick networks every fix is tried on, and the recipe the site recommends as healthy.
+VANISHING = Setup(activation="sigmoid", init="xavier_normal")
+EXPLODING = Setup(activation="relu", init="normal", init_std=0.5)
+HEALTHY = Setup(activation="relu", init="he_normal")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One setup measured at initialisation (on the probe batch) and over a short training run.
+
+    delta_norms: ||dL/dz|| per hidden layer at initialisation, input side first; delta_ratio: its
+    first entry over its last; verdict: vgdocs.diagnose's reading of it. grad_norms:
+    ||dL/dW|| per weight layer (output last). steps/loss: training loss on the probe batch at each
+    recorded step. overflow_step: first step whose loss or gradients were not finite (training
+    stopped there), else None. The *_history arrays hold one row per recorded step, as in
+    vgdocs.train.History: grad norms and update ratios ||step on W|| / ||W|| per weight layer,
+    saturated and dead unit fractions per hidden layer; update_ratio: the median update ratio per
+    weight layer over the run. clip_fraction: share of steps on which clipping bound.
+    """
+
+    label: str
+    recipe: str
+    delta_norms: np.ndarray
+    grad_norms: np.ndarray
+    steps: np.ndarray
+    loss: np.ndarray
+    initial_loss: float
+    final_loss: float
+    overflow_step: int | None
+    grad_norm_history: np.ndarray
+    update_ratio_history: np.ndarray
+    saturated_history: np.ndarray
+    dead_history: np.ndarray
+    clip_fraction: float
+    delta_ratio: float
+    verdict: str
+    update_ratio: np.ndarray
+
+
+def _nanmedian(rows: np.ndarray) -> np.ndarray:
+    finite = ~np.isnan(rows)
+    out = np.full(rows.shape[1], np.nan)
+    for j in range(rows.shape[1]):
+        if finite[:, j].any():
+            out[j] = float(np.median(rows[finite[:, j], j]))
+    return out
+
+
+def probe_batch(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed batch of training digits every profile at initialisation is measured on."""
+    x, y = digits("train", seed=seed)
+    return x[:PROBE_SIZE], y[:PROBE_SIZE]
+
+
+def run(setup: Setup, label: str, seed: int) -> Run:
+    """Measure `setup` (memoised during a site build): profile at initialisation, then train."""
+    seed = nonnegative_int("seed", seed)
+    key = repr((setup, label, seed))
+    return cache.memoize("fixes.run", key, __name__, lambda: _run(setup, label, seed))
+
+
+def _run(setup: Setup, label: str, seed: int) -> Run:
+    net = setup.net(seed)
+    xp, yp = probe_batch()
+    with np.errstate(all="ignore"):  # an exploding net's profile may overflow: that is data
+        first = net.gradients(xp, yp, update_stats=False)
+    diagnosis = diagnose(first.delta_norms)
+    x, y = digits("train")
+    hist = train(net, x, y, optimizer=setup.optimizer, lr=setup.lr, steps=setup.steps, batch_size=setup.batch_size,
+                 clip_norm=setup.clip_norm, record_every=setup.record_every, seed=seed, x_eval=xp, y_eval=yp)
+    return Run(
+        label=label,
+        recipe=setup.describe(),
+        delta_norms=first.delta_norms,
+        grad_norms=first.grad_norms,
+        steps=hist.steps,
+        loss=hist.eval_loss,
+        initial_loss=float(first.loss),
+        final_loss=float(hist.final_loss),
+        overflow_step=hist.overflow_step,
+        grad_norm_history=hist.grad_norms,
+        update_ratio_history=hist.update_ratios,
+        saturated_history=hist.saturated,
+        dead_history=hist.dead,
+        clip_fraction=float(hist.clip_fraction),
+        delta_ratio=diagnosis.ratio,
+        verdict=diagnosis.verdict,
+        update_ratio=_nanmedian(hist.update_ratios),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Trial(Result):
+    """Several runs of the same task that differ in one change: the fix pages' before and after."""
+
+    runs: tuple[Run, ...]
+
+    def table(self, which: str | None = None) -> Table:
+        """One row per run: gradient ratio and verdict at initialisation, loss before and after training."""
+        return runs_table(self.runs)
+
+    def figure(self, which: str | None = None) -> Figure:
+        """'profile' (default): ||dL/dz|| per layer at initialisation; 'training': loss over steps."""
+        if choice("which", which or "profile", ("profile", "training")) == "training":
+            return training_figure(self.runs)
+        return profile_figure(self.runs)
+
+
+def runs_table(runs: Sequence[Run], caption: str = "") -> Table:
+    """Per run: recipe, ||dL/dz|| first/last hidden layer and verdict at step 0, loss at start and end."""
+    rows = tuple((r.label, r.delta_ratio, r.verdict, r.initial_loss,
+                  r.final_loss if r.overflow_step is None else f"overflow at step {r.overflow_step}")
+                 for r in runs)
+    steps = runs[0].steps.size * (int(runs[0].steps[1]) if runs[0].steps.size > 1 else 1)
+    return Table(("network", "‖dL/dz‖ first / last hidden layer", "diagnosis", "loss at step 0",
+                  f"loss after {steps} steps"), rows,
+                 caption=caption or "Gradient ratio at initialisation (verdict by vgdocs.diagnose), then training "
+                                    "on digits with the same recipe.", bar_column=1)
+
+
+def profile_figure(runs: Sequence[Run], title: str = "Gradient per layer at initialisation") -> Figure:
+    """Per-layer ||dL/dz|| at initialisation, one line per run (log scale)."""
+    series = tuple(Series(r.label, np.arange(1, r.delta_norms.size + 1), r.delta_norms, _style(i))
+                   for i, r in enumerate(runs))
+    panel = Panel(series, xlabel="hidden layer (1 = next to the input)", ylabel="‖dL/dz‖ at initialisation",
+                  logy=True)
+    parts = [f"{r.label}: the first hidden layer gets {fmt(r.delta_ratio)} times the gradient of the last"
+             for r in runs]
+    return Figure((panel,), alt="Back-propagated gradient norm per hidden layer. " + "; ".join(parts) + ".",
+                  title=title)
+
+
+def training_figure(runs: Sequence[Run], title: str = "Training loss on digits") -> Figure:
+    """Loss on the probe batch against step, one line per run (a run that overflowed stops there)."""
+    series = tuple(Series(r.label, r.steps, r.loss, _style(i)) for i, r in enumerate(runs))
+    panel = Panel(series, xlabel="training step", ylabel="cross-entropy loss", logy=True)
+    parts = [f"{r.label} goes from {fmt(r.initial_loss)} to "
+             + (fmt(r.final_loss) if r.overflow_step is None else f"an overflow at step {r.overflow_step}")
+             for r in runs]
+    return Figure((panel,), alt="Training loss over steps. " + "; ".join(parts) + ".", title=title)
+
+
+def _style(i: int) -> str:
+    return "dashed" if i == 0 else "line"

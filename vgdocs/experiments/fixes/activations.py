@@ -1,0 +1,72 @@
+"""The ReLU family: a slope of 1 on active units replaces the sigmoid's slope of at most 1/4."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vgdocs._checks import choice, finite_float
+from vgdocs.activations import ACTIVATIONS
+from vgdocs.diagnose import RECTIFIED
+from vgdocs.experiments._core import experiment
+from vgdocs.experiments.fixes._setup import VANISHING, Run, Trial, run
+from vgdocs.present.spec import Table
+
+__all__ = ["FAMILY", "ActivationSwap", "activations"]
+
+FAMILY: tuple[str, ...] = ("sigmoid", "relu", "leaky_relu", "prelu", "elu", "gelu", "selu")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivationSwap(Trial):
+    """The vanishing network with each activation swapped in (initialisation unchanged).
+
+    dead_start / dead_end: mean over hidden layers of the fraction of units never positive over a
+    training batch, at the first and the last recorded step (NaN for sigmoid and tanh).
+    stress: the `stress_activations` trained at `stress_lr`, where units die; stress_dead_end as above.
+    """
+
+    names: tuple[str, ...]
+    dead_start: np.ndarray
+    dead_end: np.ndarray
+    stress_lr: float
+    stress: tuple[Run, ...]
+    stress_dead_end: np.ndarray
+
+    def table(self, which: str | None = None) -> Table:
+        """'runs' (default): the trial table; 'dead': never-positive fractions, incl. the stress runs."""
+        if choice("which", which or "runs", ("runs", "dead")) == "runs":
+            return super().table()
+        rows = [(r.label, "chapter recipe", float(self.dead_start[i]), float(self.dead_end[i]), r.final_loss)
+                for i, r in enumerate(self.runs) if r.label in RECTIFIED]
+        rows += [(r.label, f"learning rate {self.stress_lr:g}", float(self.dead_start[self.names.index(r.label)]),
+                  float(self.stress_dead_end[i]), r.final_loss) for i, r in enumerate(self.stress)]
+        return Table(("activation", "training", "never positive at step 0", "never positive at the end",
+                      "final loss"), tuple(rows),
+                     caption="Share of hidden units whose output is never positive over a batch of 64 digits "
+                             "(mean over layers). For ReLU such a unit passes no gradient at all; leaky ReLU, "
+                             "PReLU, ELU, GELU and SELU still pass a small one.", bar_column=3, bar_log=False)
+
+
+@experiment("fixes.activations")
+def activations(names: Sequence[str] = FAMILY, *, stress_activations: Sequence[str] = ("relu", "leaky_relu"),
+                stress_lr: float = 0.1, seed: int = 0) -> ActivationSwap:
+    """Train the vanishing network with each activation in `names`; the stress runs use `stress_lr`."""
+    names = tuple(choice("names[]", n, ACTIVATIONS) for n in names)
+    stress_names = tuple(choice("stress_activations[]", n, names) for n in stress_activations)
+    stress_lr = finite_float("stress_lr", stress_lr, positive=True)
+    runs = tuple(run(VANISHING.but(activation=n), n, seed) for n in names)
+    stress = tuple(run(VANISHING.but(activation=n, lr=stress_lr), n, seed) for n in stress_names)
+    return ActivationSwap(seed=seed, runs=runs, names=names,
+                          dead_start=np.array([_mean_dead(r, 0) for r in runs]),
+                          dead_end=np.array([_mean_dead(r, -1) for r in runs]),
+                          stress_lr=stress_lr, stress=stress,
+                          stress_dead_end=np.array([_mean_dead(r, -1) for r in stress]))
+
+
+def _mean_dead(r: Run, row: int) -> float:
+    """Mean never-positive fraction over hidden layers at a recorded row (rows cut short by overflow skipped)."""
+    rows = r.dead_history[~np.all(np.isnan(r.dead_history), axis=1)]
+    return float(np.mean(rows[row])) if rows.size else float("nan")
