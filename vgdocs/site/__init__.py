@@ -1,0 +1,1 @@
+"""mkdocs hooks and build-time helpers for the site (math to MathML, notebook pages, ledger, cache)."""

@@ -1,0 +1,105 @@
+"""mkdocs hook: math to MathML, notebook pages without CDN assets, ledger pages, failing blocks named.
+
+- on_pre_build: start an empty ledger.
+- on_page_markdown: attribute published numbers to this page; remember it so a failing
+  markdown-exec block's warning names the page it sits on.
+- on_page_content: TeX -> MathML (arithmatex output, and `$...$` in notebook Markdown cells);
+  notebook pages lose their CDN <script>s, link one shared stylesheet instead of inlining it,
+  and get a download link to the .ipynb that mkdocs-jupyter copies beside them.
+- on_post_build: write that stylesheet.
+
+vgdocs modules are looked up at each event (not bound at import) because the serve hook may
+drop them from sys.modules to pick up edited code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import posixpath
+from types import ModuleType
+
+from mkdocs.utils import get_relative_url, write_file
+
+log = logging.getLogger("mkdocs.plugins.vgdocs.hooks")
+
+_state: dict[str, str | None] = {"page": None, "notebook_css": None}
+
+
+class _NamePage(logging.Filter):
+    """Prefix markdown-exec warnings with the page being rendered (its messages name only the block)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        page = _state["page"]
+        if page and record.levelno >= logging.WARNING and not getattr(record, "vgdocs_page", None):
+            record.msg = f"page '{page}': {record.msg}"
+            record.vgdocs_page = page
+        return True
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(name)
+
+
+def on_config(config):
+    """Attach the page-naming filter to markdown-exec's loggers (once per process)."""
+    names = [n for n in logging.root.manager.loggerDict if n.startswith("mkdocs.plugins.markdown_exec")]
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NamePage) for f in logger.filters):
+            logger.addFilter(_NamePage())
+    return config
+
+
+def on_pre_build(*, config) -> None:
+    """Forget numbers published by a previous build (serve rebuilds in one process)."""
+    _module("vgdocs.ledger").reset()
+    _state["notebook_css"] = None
+
+
+def on_page_markdown(markdown: str, *, page, config, files) -> str:
+    """Numbers published from here until on_page_content belong to this page."""
+    _state["page"] = page.file.src_uri
+    _module("vgdocs.ledger").begin_page(page.file.src_uri)
+    return markdown
+
+
+def on_page_content(html: str, *, page, config, files) -> str:
+    """Typeset math as MathML; strip notebook pages of CDN scripts and inline CSS."""
+    math = _module("vgdocs.site.math")
+    src = page.file.src_uri
+
+    def report(error: Exception) -> None:
+        log.warning(f"page '{src}': {error}")
+
+    html = math.render_arithmatex(html, report)
+    if src.endswith(".ipynb"):
+        notebooks = _module("vgdocs.site.notebooks")
+        html, css = notebooks.strip_notebook_assets(html)
+        if css:
+            _state["notebook_css"] = css
+            href = get_relative_url(notebooks.CSS_PATH, page.url or ".")
+            html = f'<link rel="stylesheet" href="{href}">\n{html}'
+        html = _with_download_link(math.render_notebook_math(html, report), src)
+    _module("vgdocs.ledger").end_page()
+    _state["page"] = None
+    return html
+
+
+def _with_download_link(html: str, src: str) -> str:
+    """`html` with a link to the .ipynb (which mkdocs-jupyter copies beside the page) after its title."""
+    name = posixpath.basename(src)
+    link = (
+        f'<p class="vg-download"><a href="{name}" download>Download this notebook ({name})</a>'
+        " and run it with <code>jupyter lab</code> in the project's environment.</p>"
+    )
+    head, found, tail = html.partition("</h1>")
+    return f"{head}</h1>{link}{tail}" if found else link + html
+
+
+def on_post_build(*, config) -> None:
+    """Write the notebook stylesheet that notebook pages link to."""
+    css = _state["notebook_css"]
+    if css:
+        path = _module("vgdocs.site.notebooks").CSS_PATH
+        write_file(css.encode("utf-8"), f"{config.site_dir}/{path}")

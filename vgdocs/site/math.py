@@ -1,0 +1,84 @@
+"""TeX to MathML at build time, so pages typeset math with no script and no third-party request.
+
+pymdownx.arithmatex (generic mode) leaves `\\(...\\)` / `\\[...\\]` in spans and divs of class
+"arithmatex"; notebook Markdown cells keep `$...$` / `$$...$$`. Both become <math> elements.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+from latex2mathml.converter import convert
+
+__all__ = ["MathError", "render_arithmatex", "render_notebook_math", "tex_to_mathml"]
+
+_ARITHMATEX = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">\s*(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<block>.*?)\\\])\s*</(?P=tag)>', re.S
+)
+_UNCONVERTED = re.compile(r">\\[A-Za-z]+<")  # latex2mathml keeps unknown commands as text: '<mi>\foo</mi>'
+_NAMESPACE = ' xmlns="http://www.w3.org/1998/Math/MathML"'
+_NOTEBOOK_MARKDOWN_CELL = re.compile(r'(<div class="jp-Cell jp-MarkdownCell.*?)(?=<div class="jp-Cell |\Z)', re.S)
+_CODE = re.compile(r"(<(pre|code)\b.*?</\2>)", re.S)
+_DOLLARS = re.compile(r"(?<![\\$])\$\$(?P<block>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$(?!\d)", re.S)
+
+
+def _wrap(mathml: str, display: bool) -> str:
+    # Not class "arithmatex": mkdocs-material styles that for MathJax output (fixed widths, scrollbars).
+    if display:
+        return f'<div class="vg-math" style="overflow-x:auto;overflow-y:hidden">{mathml}</div>'
+    return f'<span class="vg-math">{mathml}</span>'
+
+
+class MathError(ValueError):
+    """TeX that latex2mathml cannot turn into MathML (the message quotes it)."""
+
+
+def tex_to_mathml(tex: str, *, display: bool) -> str:
+    """MathML markup for `tex` (display="block" or "inline"); raises MathError on TeX it cannot convert."""
+    try:
+        out = convert(tex.strip(), display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml raises assorted exception types on malformed input
+        raise MathError(f"cannot convert TeX {tex.strip()!r} to MathML: {exc}") from exc
+    leftover = _UNCONVERTED.search(out)
+    if leftover:
+        raise MathError(f"unsupported TeX command {leftover.group(0)[1:-1]} in {tex.strip()!r}")
+    return out.replace(_NAMESPACE, "")
+
+
+def render_arithmatex(content: str, on_error: Callable[[MathError], None]) -> str:
+    """`content` with arithmatex spans/divs replaced by MathML; unconvertible math goes to `on_error` and stays."""
+
+    def replace(m: re.Match[str]) -> str:
+        display = m.group("block") is not None
+        tex = html.unescape(m.group("block") if display else m.group("inline"))
+        try:
+            mathml = tex_to_mathml(tex, display=display)
+        except MathError as exc:
+            on_error(exc)
+            return m.group(0)
+        return _wrap(mathml, display)
+
+    return _ARITHMATEX.sub(replace, content)
+
+
+def render_notebook_math(content: str, on_error: Callable[[MathError], None]) -> str:
+    """`content` (mkdocs-jupyter HTML) with `$...$` and `$$...$$` in Markdown cells, outside code, as MathML."""
+
+    def replace(m: re.Match[str]) -> str:
+        display = m.group("block") is not None
+        tex = html.unescape(m.group("block") if display else m.group("inline"))
+        try:
+            mathml = tex_to_mathml(tex, display=display)
+        except MathError as exc:
+            on_error(exc)
+            return m.group(0)
+        return _wrap(mathml, display)
+
+    def cell(m: re.Match[str]) -> str:
+        parts = _CODE.split(m.group(1))
+        # split() with two groups yields [text, code, tagname, text, code, tagname, ...]
+        return "".join(_DOLLARS.sub(replace, p) if i % 3 == 0 else p for i, p in enumerate(parts) if i % 3 != 2)
+
+    return _NOTEBOOK_MARKDOWN_CELL.sub(cell, content)
