@@ -13,6 +13,7 @@ numbers equal those of the same network built alone.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Sequence
@@ -26,12 +27,12 @@ from vgdocs.init import initialize
 from vgdocs.losses import evaluate_loss
 
 __all__ = [
+    "BPTT",
     "CELLS",
     "NONLINEARITIES",
     "READOUTS",
     "RECURRENT_INITS",
     "RECURRENT_LOSSES",
-    "BPTT",
     "RecurrentNet",
 ]
 
@@ -43,6 +44,17 @@ RECURRENT_INITS: tuple[str, ...] = ("uniform", "orthogonal")
 _GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 _NAMES = ("W_ih", "W_hh", "b_ih", "b_hh", "W_out", "b_out")
 _LINEAR = activation("linear")
+
+
+def _overflow_is_data(method):
+    """Run `method` with numpy's overflow/invalid warnings off: an exploding run returns inf/NaN as data."""
+
+    @functools.wraps(method)
+    def run(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return method(*args, **kwargs)
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -148,10 +160,18 @@ class RecurrentNet:
         return self._public(w.reshape(w.shape[0], _GATES[self.cell], self.hidden_size, self.hidden_size))
 
     # -- forward / backward -------------------------------------------------------------------
-    def forward(self, x: np.ndarray, h0: np.ndarray | None = None, c0: np.ndarray | None = None) -> np.ndarray:
-        """Hidden states h_k for inputs x (B, T, I), shape (B, T, H); h0 and c0 (B, H) start the run."""
-        return self._public(self._forward(self._input(x), h0, c0)["h"])
+    @_overflow_is_data
+    def forward(self, x: np.ndarray, h0: np.ndarray | None = None,
+                c0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """(h_k, c_k) for inputs x (B, T, I), each (B, T, H); c is None except for the LSTM.
 
+        h0 and c0 (B, H) start the run (zeros if omitted), like PyTorch's (output, state).
+        """
+        fw = self._forward(self._input(x), h0, c0)
+        c = self._public(fw["c"].transpose(0, 2, 1, 3)) if self.cell == "lstm" else None
+        return self._public(fw["h"].transpose(0, 2, 1, 3)), c
+
+    @_overflow_is_data
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Readout for inputs x: (B, O) for readout "last", (B, T, O) for "every" (softmax probabilities for CE)."""
         z = self._readout_z(self._forward(self._input(x))["h"])
@@ -160,6 +180,7 @@ class RecurrentNet:
             z = e / e.sum(axis=-1, keepdims=True)
         return self._public(z)
 
+    @_overflow_is_data
     def loss(self, x: np.ndarray, y: np.ndarray) -> float | np.ndarray:
         """Batch-mean loss (one per network when stacked), without gradients."""
         xs = self._input(x)
@@ -167,21 +188,24 @@ class RecurrentNet:
         values = [evaluate_loss(self.loss_name, zs, ys, _LINEAR).value for zs, ys in self._pairs(z, y, xs)]
         return values[0] if not self.stacked else np.array(values)
 
+    @_overflow_is_data
     def gradients(self, x: np.ndarray, y: np.ndarray) -> BPTT:
         """One forward pass and full backprop through time: loss, taps and every parameter's gradient."""
         xs = self._input(x)
         fw = self._forward(xs)
         hs = fw["h"]
-        S, B, T, H = hs.shape
+        S, T, B, H = hs.shape
         z = self._readout_z(hs)
         evals = [evaluate_loss(self.loss_name, zs, ys, _LINEAR) for zs, ys in self._pairs(z, y, xs)]
         delta = np.stack([e.delta for e in evals]).reshape(z.shape)
         outputs = np.stack([e.output for e in evals]).reshape(z.shape)
-        top = hs[:, :, -1] if self.readout == "last" else hs
-        flat_top = top.reshape(S, -1, H)
+        W_out = self._p["W_out"]
+        if self.readout == "last":
+            top, g_top = hs[:, -1], delta @ W_out
+        else:
+            top, g_top = hs.transpose(0, 2, 1, 3), (delta @ W_out[:, None]).transpose(0, 2, 1, 3)
         flat_delta = delta.reshape(S, -1, self.output_size)
-        grads = {"W_out": flat_delta.mT @ flat_top, "b_out": flat_delta.sum(axis=1)}
-        g_top = delta @ self._p["W_out"][:, None] if self.readout == "every" else delta @ self._p["W_out"]
+        grads = {"W_out": flat_delta.mT @ top.reshape(S, -1, H), "b_out": flat_delta.sum(axis=1)}
 
         W_hh = self._p["W_hh"]
         step_back = _STEP_BACK[self.cell]
@@ -192,29 +216,29 @@ class RecurrentNet:
         gc = np.zeros((S, B, H))
         for t in range(T - 1, -1, -1):
             if self.readout == "every":
-                gh = gh + g_top[:, :, t]
+                gh = gh + g_top[:, t]
             elif t == T - 1:
                 gh = g_top
-            d_h[:, :, t] = gh
-            d_ax[:, :, t], d_ah[:, :, t], gh, gc = step_back(self._step_cache(fw, t), gh, gc, W_hh)
+            d_h[:, t] = gh
+            d_ax[:, t], d_ah[:, t], gh, gc = step_back(self._step_cache(fw, t), gh, gc, W_hh)
 
-        h_prev = np.concatenate([np.zeros((S, B, 1, H)), hs[:, :, :-1]], axis=2)
-        x_flat = xs.reshape(xs.shape[0], B * T, self.input_size)
-        grads["W_ih"] = d_ax.reshape(S, B * T, -1).mT @ x_flat
-        grads["W_hh"] = d_ah.reshape(S, B * T, -1).mT @ h_prev.reshape(S, B * T, H)
+        h_prev = np.concatenate([fw["h0"][:, None], hs[:, :-1]], axis=1)
+        grads["W_ih"] = d_ax.reshape(S, T * B, -1).mT @ fw["x"].reshape(-1, T * B, self.input_size)
+        grads["W_hh"] = d_ah.reshape(S, T * B, -1).mT @ h_prev.reshape(S, T * B, H)
         grads["b_ih"] = d_ax.sum(axis=(1, 2))
         grads["b_hh"] = d_ah.sum(axis=(1, 2))
-        input_grad = (d_ax.reshape(S, B * T, -1) @ self._p["W_ih"]).reshape(S, B, T, self.input_size)
+        input_grad = d_ax @ self._p["W_ih"][:, None]
         loss = np.array([e.value for e in evals])
         return BPTT(
             loss=float(loss[0]) if not self.stacked else loss,
             output=self._public(outputs),
-            hidden=self._public(hs),
-            hidden_grads=self._public(d_h),
-            input_grad=self._public(input_grad),
+            hidden=self._public(hs.transpose(0, 2, 1, 3)),
+            hidden_grads=self._public(d_h.transpose(0, 2, 1, 3)),
+            input_grad=self._public(input_grad.transpose(0, 2, 1, 3)),
             grads={name: self._public(grads[name]) for name in _NAMES},
         )
 
+    @_overflow_is_data
     def jacobians(self, x: np.ndarray, t: int, ks: Sequence[int]) -> np.ndarray:
         """Exact dh_t/dh_k per example for each k in `ks` (k <= t, steps from 0): shape (len(ks), B, H, H).
 
@@ -229,7 +253,7 @@ class RecurrentNet:
         if not ks or max(ks) > t:
             raise ValueError(f"ks must be a non-empty list of steps <= t={t}; got {list(ks)}")
         fw = self._forward(xs)
-        S, B, _, H = fw["h"].shape
+        S, _, B, H = fw["h"].shape
         W = self._p["W_hh"][:, None]
         gh = np.broadcast_to(np.eye(H), (S, B, H, H))
         gc = np.zeros((S, B, H, H))
@@ -289,7 +313,8 @@ class RecurrentNet:
             extra = f" or ({self.stack}, batch, time, {self.input_size}) for this stack" if self.stacked else ""
             raise ValueError(f"x must have shape (batch, time, {self.input_size}){extra}; got {arr.shape}")
         if arr.shape[-1] != self.input_size:
-            raise ValueError(f"x must have {self.input_size} features (input_size) in its last axis; got shape {arr.shape}")
+            raise ValueError(f"x must have {self.input_size} features (input_size) in its last axis; "
+                             f"got shape {arr.shape}")
         return arr
 
     def _state(self, name: str, value: object, B: int) -> np.ndarray:
@@ -302,69 +327,75 @@ class RecurrentNet:
         raise ValueError(f"{name} must have shape ({B}, {H}) (batch, hidden_size); got {arr.shape}")
 
     def _forward(self, xs: np.ndarray, h0: object = None, c0: object = None) -> dict[str, np.ndarray]:
-        """Run the cell over time; returns every array the backward pass needs, (S, B, T, ...)."""
+        """Run the cell over time; every array the backward pass needs, time-major (S, T, B, ...)."""
         if c0 is not None and self.cell != "lstm":
             raise ValueError(f"c0 is the LSTM cell state; cell={self.cell!r} takes h0 only")
         S, H = self.stack, self.hidden_size
         B, T = xs.shape[1], xs.shape[2]
         p = self._p
-        ax = (xs.reshape(xs.shape[0], B * T, -1) @ p["W_ih"].mT).reshape(S, B, T, -1) + p["b_ih"][:, None, None]
+        # time-major so that each step reads and writes contiguous (B, width) blocks
+        x_tm = np.ascontiguousarray(xs.transpose(0, 2, 1, 3))
+        ax = (x_tm.reshape(-1, T * B, self.input_size) @ p["W_ih"].mT).reshape(S, T, B, -1)
+        ax += p["b_ih"][:, None, None]
         h = np.zeros((S, B, H)) if h0 is None else self._state("h0", h0, B)
         c = np.zeros((S, B, H)) if c0 is None else self._state("c0", c0, B)
-        W_t = p["W_hh"].mT
-        hs = np.empty((S, B, T, H))
-        out: dict[str, np.ndarray] = {"ax": ax, "h": hs, "h0": h, "c0": c}
+        W_t = np.ascontiguousarray(p["W_hh"].mT)
+        hs = np.empty((S, T, B, H))
+        out: dict[str, np.ndarray] = {"x": x_tm, "ax": ax, "h": hs, "h0": h, "c0": c}
         if self.cell == "rnn":
-            ax += p["b_hh"][:, None, None]
-            zs = np.empty((S, B, T, H))
+            zs = ax + p["b_hh"][:, None, None]
             for t in range(T):
-                zs[:, :, t] = ax[:, :, t] + h @ W_t
-                h = hs[:, :, t] = self.act(zs[:, :, t])
-            with np.errstate(over="ignore", invalid="ignore"):
-                out["d"] = self.act.derivative(zs)
+                zs[:, t] += h @ W_t
+                h = hs[:, t] = self.act(zs[:, t])
+            out["d"] = self.act.derivative(zs)
         elif self.cell == "lstm":
-            ax_hh = ax + p["b_hh"][:, None, None]
-            acts = np.empty_like(ax)
-            cs = np.empty((S, B, T, H))
-            tcs = np.empty((S, B, T, H))
+            acts = ax + p["b_hh"][:, None, None]
+            cs = np.empty((S, T, B, H))
+            tcs = np.empty((S, T, B, H))
             scale, shift = _lstm_gate_constants(H)
             for t in range(T):
-                a = acts[:, :, t] = np.tanh((ax_hh[:, :, t] + h @ W_t) * scale) * scale + shift
-                c = cs[:, :, t] = a[..., H:2 * H] * c + a[..., :H] * a[..., 2 * H:3 * H]
-                tcs[:, :, t] = np.tanh(c)
-                h = hs[:, :, t] = a[..., 3 * H:] * tcs[:, :, t]
+                a = acts[:, t]
+                a += h @ W_t
+                a *= scale
+                np.tanh(a, out=a)
+                a *= scale
+                a += shift
+                c = cs[:, t] = a[..., H:2 * H] * c + a[..., :H] * a[..., 2 * H:3 * H]
+                tc = tcs[:, t] = np.tanh(c)
+                h = hs[:, t] = a[..., 3 * H:] * tc
             out.update(act=acts, c=cs, tc=tcs)
         else:
-            rs, zs, ns, ghn = (np.empty((S, B, T, H)) for _ in range(4))
+            rs, zs, ns, ghn = (np.empty((S, T, B, H)) for _ in range(4))
             b_hh = p["b_hh"][:, None]
             for t in range(T):
-                gh = h @ W_t + b_hh
-                gx = ax[:, :, t]
+                gh = h @ W_t
+                gh += b_hh
+                gx = ax[:, t]
                 # sigmoid(v) = (1 + tanh(v/2)) / 2: one ufunc call, no overflow for any finite v
-                r = rs[:, :, t] = 0.5 + 0.5 * np.tanh(0.5 * (gx[..., :H] + gh[..., :H]))
-                z = zs[:, :, t] = 0.5 + 0.5 * np.tanh(0.5 * (gx[..., H:2 * H] + gh[..., H:2 * H]))
-                ghn[:, :, t] = gh[..., 2 * H:]
-                n = ns[:, :, t] = np.tanh(gx[..., 2 * H:] + r * gh[..., 2 * H:])
-                h = hs[:, :, t] = n + z * (h - n)
+                r = rs[:, t] = 0.5 + 0.5 * np.tanh(0.5 * (gx[..., :H] + gh[..., :H]))
+                z = zs[:, t] = 0.5 + 0.5 * np.tanh(0.5 * (gx[..., H:2 * H] + gh[..., H:2 * H]))
+                ghn[:, t] = gh[..., 2 * H:]
+                n = ns[:, t] = np.tanh(gx[..., 2 * H:] + r * ghn[:, t])
+                h = hs[:, t] = n + z * (h - n)
             out.update(r=rs, z=zs, n=ns, ghn=ghn)
         return out
 
     def _step_cache(self, fw: dict[str, np.ndarray], t: int) -> tuple[np.ndarray, ...]:
         """The arrays step t's backward needs, each (S, B, width)."""
         if self.cell == "rnn":
-            return (fw["d"][:, :, t],)
+            return (fw["d"][:, t],)
         if self.cell == "lstm":
-            c_prev = fw["c"][:, :, t - 1] if t > 0 else fw["c0"]
-            return fw["act"][:, :, t], fw["tc"][:, :, t], c_prev
-        h_prev = fw["h"][:, :, t - 1] if t > 0 else fw["h0"]
-        return fw["r"][:, :, t], fw["z"][:, :, t], fw["n"][:, :, t], fw["ghn"][:, :, t], h_prev
+            c_prev = fw["c"][:, t - 1] if t > 0 else fw["c0"]
+            return fw["act"][:, t], fw["tc"][:, t], c_prev
+        h_prev = fw["h"][:, t - 1] if t > 0 else fw["h0"]
+        return fw["r"][:, t], fw["z"][:, t], fw["n"][:, t], fw["ghn"][:, t], h_prev
 
     def _readout_z(self, hs: np.ndarray) -> np.ndarray:
-        top = hs[:, :, -1] if self.readout == "last" else hs
+        """Readout pre-activations from time-major hidden states: (S, B, O) or (S, B, T, O)."""
         W_out, b_out = self._p["W_out"], self._p["b_out"]
         if self.readout == "every":
-            return top @ W_out[:, None].mT + b_out[:, None, None]
-        return top @ W_out.mT + b_out[:, None]
+            return hs.transpose(0, 2, 1, 3) @ W_out[:, None].mT + b_out[:, None, None]
+        return hs[:, -1] @ W_out.mT + b_out[:, None]
 
     def _pairs(self, z: np.ndarray, y: object, xs: np.ndarray):
         """(z, y) per network, flattened to the 2-D outputs and targets evaluate_loss takes."""
@@ -407,7 +438,11 @@ def _lstm_gate_constants(H: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _rnn_back(cache, gh, gc, W):
-    """Step backward of h = f(W_ih x + W_hh h_prev + b): (d pre-act (input side), (hidden side), dL/dh_prev, dL/dc_prev)."""
+    """Step backward of h = f(W_ih x + W_hh h_prev + b).
+
+    Every step function returns (dL/d input-side pre-activations, dL/d hidden-side ones, dL/dh_prev,
+    dL/dc_prev); arrays may carry extra broadcast axes (the Jacobian's unit-vector axis).
+    """
     (d,) = cache
     da = gh * d
     return da, da, da @ W, gc
