@@ -1,0 +1,122 @@
+"""XOR, the smallest demonstration: the same 2-8-8-1 network with sigmoid or ReLU hidden layers.
+
+Experiment for docs/xor.md. Both variants use a sigmoid output with binary cross-entropy, Glorot
+uniform weights and zero biases (Keras's defaults), and Adam at its default learning rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vgdocs._checks import choice, finite_float, nonnegative_int, positive_int
+from vgdocs.activations import ACTIVATIONS
+from vgdocs.data import xor
+from vgdocs.experiments._core import Result, experiment
+from vgdocs.nets.mlp import MLP
+from vgdocs.present.spec import Figure, Panel, Series, Table
+from vgdocs.train import train
+
+__all__ = ["XorRuns", "xor_runs"]
+
+PROBE = (1.0, 0.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class XorRuns(Result):
+    """Per variant and seed: loss curve, final outputs, the prediction for [1, 0], and whether XOR was solved.
+
+    Solved means all four outputs are on the correct side of 0.5 after the last epoch.
+    """
+
+    activations: tuple[str, ...]
+    seeds: np.ndarray
+    epochs: int
+    lr: float
+    init: str
+    hidden: tuple[int, ...]
+    loss_curves: np.ndarray  # (variants, seeds, epochs): loss before each epoch's update
+    final_loss: np.ndarray  # (variants, seeds)
+    outputs: np.ndarray  # (variants, seeds, 4): predicted P(y = 1) for the four inputs after training
+    probe_prediction: np.ndarray  # (variants, seeds): P(y = 1) for [1, 0]; the right answer is 1
+    solved: np.ndarray  # (variants, seeds) bool
+    solved_count: np.ndarray  # (variants,)
+    first_over_last: np.ndarray  # (variants, seeds): ||dL/dW_1|| / ||dL/dW_out|| before training
+    chance_loss: float  # ln 2: the loss of answering 0.5 everywhere
+    n_seeds: int
+    sigmoid_solved: int
+    relu_solved: int
+
+    def table(self, which: str | None = None) -> Table:
+        """which=None: one row per variant (seeds solved, median loss, prediction for [1, 0]);
+        which="seeds": one row per seed."""
+        which = choice("which", which or "summary", ("summary", "seeds"))
+        if which == "seeds":
+            heads = ["seed"]
+            for a in self.activations:
+                heads += [f"{a}: P(1 | [1, 0])", f"{a}: solved"]
+            rows = tuple((int(s), *(v for i in range(len(self.activations))
+                                    for v in (float(self.probe_prediction[i, j]), bool(self.solved[i, j]))))
+                         for j, s in enumerate(self.seeds))
+            return Table(tuple(heads), rows, caption="Prediction for the input [1, 0] (target 1) after training, "
+                         "and whether all four XOR points were classified correctly.")
+        rows = tuple((a, f"{int(self.solved_count[i])} of {self.n_seeds}", float(np.median(self.final_loss[i])),
+                      float(np.median(self.probe_prediction[i])), float(np.median(self.first_over_last[i])))
+                     for i, a in enumerate(self.activations))
+        return Table(("hidden activation", "seeds solved", "median final loss", "median P(1 | [1, 0])",
+                      "median ‖dL/dW_1‖ / ‖dL/dW_out‖ at start"), rows,
+                     caption=f"{len(self.seeds)} seeds, {self.epochs} epochs of Adam (lr {self.lr:g}). "
+                             "Solved: all four outputs on the correct side of 0.5.",
+                     formats=(None, None, ".3g", ".3g", ".3g"))
+
+    def figure(self, which: str | None = None) -> Figure:
+        """Loss curves: one panel per variant, one line per seed, with the chance loss ln 2 marked."""
+        t = np.arange(self.epochs)
+        panels = []
+        for i, a in enumerate(self.activations):
+            series = tuple(Series(f"seed {int(s)}", t, self.loss_curves[i, j]) for j, s in enumerate(self.seeds))
+            panels.append(Panel(series, "epoch", "binary cross-entropy", f"{a} hidden layers",
+                                hlines=((self.chance_loss, "ln 2: answering 0.5"),)))
+        summary = "; ".join(f"{a}: {int(c)} of {self.n_seeds} seeds solved, median final loss "
+                            f"{np.median(self.final_loss[i]):.3g}" for i, (a, c) in
+                            enumerate(zip(self.activations, self.solved_count, strict=True)))
+        return Figure(panels=tuple(panels), title="XOR loss curves, one line per seed",
+                      alt=f"Training loss over {self.epochs} epochs for each seed, one panel per hidden activation. "
+                          f"{summary}.")
+
+
+@experiment("xor.xor_runs")
+def xor_runs(activations: Sequence[str] = ("sigmoid", "relu"), seeds: Sequence[int] = tuple(range(10)), *,
+             epochs: int = 200, lr: float = 1e-3, hidden: Sequence[int] = (8, 8), init: str = "xavier_uniform",
+             seed: int = 0) -> XorRuns:
+    """Train a 2-hidden-8-8-1 net on XOR for each hidden activation and seed (full batch, Adam)."""
+    acts = tuple(choice("activations[]", a, ACTIVATIONS) for a in activations)
+    seed_list = np.array([nonnegative_int("seeds[]", s) for s in seeds])
+    epochs, lr = positive_int("epochs", epochs), finite_float("lr", lr, positive=True)
+    widths = [2, *(positive_int("hidden[]", h) for h in hidden), 1]
+    x, y = xor()
+    probe = int(np.flatnonzero(np.all(x == np.array(PROBE), axis=1))[0])
+    curves, final, outs, ratios = [], [], [], []
+    for a in acts:
+        for s in seed_list:
+            net = MLP(widths, a, init=init, loss="bce", seed=int(s))
+            hist = train(net, x, y, optimizer="adam", lr=lr, steps=epochs, seed=int(s))
+            curves.append(hist.loss)
+            final.append(hist.final_loss)
+            outs.append(net.predict(x).ravel())
+            ratios.append(hist.grad_norms[0, 0] / hist.grad_norms[0, -1])
+    shape = (len(acts), seed_list.size)
+    outputs = np.array(outs).reshape(*shape, x.shape[0])
+    solved = np.all((outputs > 0.5) == (y > 0.5), axis=2)
+    count = solved.sum(axis=1)
+    by_name = dict(zip(acts, count, strict=True))
+    return XorRuns(
+        seed=seed, activations=acts, seeds=seed_list, epochs=epochs, lr=lr, init=init, hidden=tuple(widths[1:-1]),
+        loss_curves=np.array(curves).reshape(*shape, epochs), final_loss=np.array(final).reshape(shape),
+        outputs=outputs, probe_prediction=outputs[:, :, probe], solved=solved, solved_count=count,
+        first_over_last=np.array(ratios).reshape(shape), chance_loss=math.log(2.0), n_seeds=int(seed_list.size),
+        sigmoid_solved=int(by_name.get("sigmoid", -1)), relu_solved=int(by_name.get("relu", -1)),
+    )
