@@ -33,6 +33,7 @@ LAUNCH_ARGS = [
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_BLOCKING = ("serious", "critical")
 TEXT_CONTRAST = 4.5  # WCAG 1.4.3 (AA) minimum for text; figure labels are text
+GRAPHIC_CONTRAST = 3.0  # WCAG 1.4.11 (AA) minimum for graphical objects: lines, markers, bars
 TIMEOUT_MS = 10_000
 CHECKS = (
     "load",
@@ -405,11 +406,17 @@ def check_math(page, name: str, site: Site) -> list[Problem]:
 # ---------------------------------------------------------------- palette and figure contrast
 
 _SCHEME_JS = "() => document.body.getAttribute('data-md-color-scheme')"
+_CHECKED_JS = "() => [...document.querySelectorAll('form[data-md-component=palette] input')].findIndex(i => i.checked)"
 
-# For each text item of each content SVG: its fill, and the colour behind its centre, composed from the
-# page background under the SVG and every filled SVG shape painted before it that contains that point.
+# Legibility of content SVGs, defined on computed styles:
+#  - text: each visible <text> (or matplotlib glyph group) against the colour behind its centre, which is the
+#    page background under the SVG composed with every filled SVG shape painted before the text that contains
+#    that point (SVGGeometryElement.isPointInFill); opacities multiply up to the SVG root. Needs TEXT_CONTRAST.
+#  - marks (lines, markers, bars): each non-text stroke with effective opacity >= 0.5 and rendered width >= 1 px,
+#    and each fill with effective opacity >= 0.5 covering >= 4 px^2, against the page background under the SVG.
+#    Needs GRAPHIC_CONTRAST (WCAG 1.4.11). Faint marks (grid at low alpha, shaded bands) are out of scope.
 _CONTRAST_JS = r"""
-(graphicsJs) => {
+([minText, minGraphic]) => {
   const parse = c => {
     const m = /rgba?\(([^)]+)\)/.exec(c || '');
     if (!m) return null;
@@ -432,9 +439,7 @@ _CONTRAST_JS = r"""
     return bg;
   }
   function alpha(el, root, prop) {
-    let a = 1;
-    const cs = getComputedStyle(el);
-    a *= Number(cs[prop]);
+    let a = Number(getComputedStyle(el)[prop]);
     for (let e = el; e && e !== root.parentElement; e = e.parentElement) a *= Number(getComputedStyle(e).opacity);
     return a;
   }
@@ -444,8 +449,11 @@ _CONTRAST_JS = r"""
       .filter(s => s.closest('figure') || (!s.closest('.twemoji, .md-icon, button, .headerlink')
                                            && s.getAttribute('aria-hidden') !== 'true'));
   const bad = [];
-  let checked = 0;
+  let texts = 0, marks = 0;
   for (const svg of roots) {
+    const r0 = svg.getBoundingClientRect();
+    if (r0.width === 0 || r0.height === 0) continue;
+    const figure = (svg.getAttribute('aria-label') || svg.id || '').slice(0, 50);
     const base = pageBg(svg);
     const shapes = [...svg.querySelectorAll('rect, path, circle, ellipse, polygon')]
         .filter(s => !s.closest(inDefs) && s.isPointInFill)
@@ -455,6 +463,7 @@ _CONTRAST_JS = r"""
     for (const g of svg.querySelectorAll('g[id^="text_"]')) {
       if (!g.querySelector('text')) { const glyph = g.querySelector('use, path'); if (glyph) items.push(glyph); }
     }
+    const isText = el => el.closest('text, g[id^="text_"]');
     for (const item of items) {
       const r = item.getBoundingClientRect();
       if (r.width === 0 || r.height === 0) continue;
@@ -463,7 +472,7 @@ _CONTRAST_JS = r"""
       const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
       let bg = base;
       for (const {s, fill: f} of shapes) {
-        if (s === item || s.contains(item)) continue;
+        if (s === item || s.contains(item) || isText(s)) continue;
         if (!(s.compareDocumentPosition(item) & Node.DOCUMENT_POSITION_FOLLOWING)) break;
         const m = s.getScreenCTM();
         if (!m) continue;
@@ -472,64 +481,95 @@ _CONTRAST_JS = r"""
       }
       const fg = over(fill.slice(0, 3), fill[3] * alpha(item, svg, 'fillOpacity'), bg);
       const cr = ratio(fg, bg);
-      checked += 1;
-      const label = (item.closest('text, g[id^="text_"]') || item).textContent.trim() ||
-                    (item.closest('g[id^="text_"]') || {}).id || item.tagName;
-      if (cr < %(min)s) bad.push({text: label.slice(0, 40), fg: hex(fg), bg: hex(bg), ratio: cr,
-                                  figure: ((svg.getAttribute('aria-label') || svg.id || '')).slice(0, 50)});
+      texts += 1;
+      const label = (isText(item) || item).textContent.trim() || item.tagName;
+      if (cr < minText) bad.push({what: `SVG text ${JSON.stringify(label.slice(0, 40))}`, fg: hex(fg), bg: hex(bg),
+                                  ratio: cr, min: minText, figure});
+    }
+    const seen = new Set();
+    const drawn = [...svg.querySelectorAll('path, line, polyline, polygon, rect, circle, ellipse, use')]
+        .filter(el => !el.closest(inDefs) && !isText(el));
+    for (const el of drawn) {
+      const cs = getComputedStyle(el);
+      const r = el.getBoundingClientRect();
+      const m = el.getScreenCTM();
+      const scale = m ? Math.sqrt(Math.abs(m.a * m.d - m.b * m.c)) : 1;
+      const paints = [];
+      const stroke = parse(cs.stroke);
+      if (stroke && parseFloat(cs.strokeWidth) * scale >= 1) paints.push(['stroke', stroke, 'strokeOpacity']);
+      const fill = parse(cs.fill);
+      if (fill && r.width * r.height >= 4) paints.push(['fill', fill, 'fillOpacity']);
+      for (const [kind, c, prop] of paints) {
+        const a = c[3] * alpha(el, svg, prop);
+        if (a < 0.5) continue;
+        const fg = over(c.slice(0, 3), a, base);
+        const cr = ratio(fg, base);
+        marks += 1;
+        const key = kind + hex(fg);
+        if (cr < minGraphic && !seen.has(key)) {
+          seen.add(key);
+          bad.push({what: `${kind} of <${el.tagName}>`, fg: hex(fg), bg: hex(base), ratio: cr,
+                    min: minGraphic, figure});
+        }
+      }
     }
   }
-  return {checked, bad};
+  return {texts, marks, bad};
 }
-""".replace("%(min)s", str(TEXT_CONTRAST))
+"""
 
 
-def figure_text_contrast(page, name: str, scheme: str) -> list[Problem]:
-    """SVG text in content figures reaches TEXT_CONTRAST against the colour actually behind it."""
-    res = page.evaluate(_CONTRAST_JS)
-    out = []
-    for b in res["bad"]:
-        out.append(
-            Problem(
-                "dark-mode" if scheme == "slate" else "contrast",
-                name,
-                f"[{scheme}] figure {b['figure']!r}: SVG text {b['text']!r} {b['fg']} on {b['bg']} "
-                f"has contrast {b['ratio']:.2f} < {TEXT_CONTRAST}",
-            )
+def figure_contrast(page, name: str, scheme: str) -> list[Problem]:
+    """Text and marks of content SVGs meet TEXT_CONTRAST / GRAPHIC_CONTRAST in the palette now shown."""
+    res = page.evaluate(_CONTRAST_JS, [TEXT_CONTRAST, GRAPHIC_CONTRAST])
+    return [
+        Problem(
+            "dark-mode" if scheme == "slate" else "contrast",
+            name,
+            f"[{scheme}] figure {b['figure']!r}: {b['what']} {b['fg']} on {b['bg']} "
+            f"has contrast {b['ratio']:.2f} < {b['min']}",
         )
-    return out
+        for b in res["bad"]
+    ]
 
 
 _NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; animation: none !important; }"
 
 
-def _toggle(page, name: str, expect: str) -> list[Problem]:
-    toggle = page.locator('form[data-md-component="palette"] label:not([hidden])')
-    if toggle.count() == 0:
-        return [Problem("palette", name, "no visible palette toggle (form[data-md-component=palette] label)")]
-    before = page.evaluate(_SCHEME_JS)
-    toggle.first.click()
-    try:
-        page.wait_for_function(f"() => document.body.getAttribute('data-md-color-scheme') === {expect!r}", timeout=3000)
-    except Exception:
-        now = page.evaluate(_SCHEME_JS)
-        return [Problem("palette", name, f"toggle from {before!r} gave scheme {now!r}, expected {expect!r}")]
-    return []
+def _click_until(page, name: str, target: str) -> list[Problem]:
+    """Click the visible palette toggle until the scheme is target (at most once per palette)."""
+    labels = page.locator('form[data-md-component="palette"] label:not([hidden])')
+    n = page.locator('form[data-md-component="palette"] input').count()
+    if n < 2 or labels.count() == 0:
+        return [Problem("palette", name, "no palette toggle (form[data-md-component=palette] with 2+ palettes)")]
+    seen = [page.evaluate(_SCHEME_JS)]
+    for _ in range(n):
+        if seen[-1] == target:
+            return []
+        before = page.evaluate(_CHECKED_JS)
+        labels.first.click()
+        try:
+            page.wait_for_function(f"() => ({_CHECKED_JS})() !== {before}", timeout=3000)
+        except Exception:
+            return [Problem("palette", name, f"clicking the toggle in scheme {seen[-1]!r} changed nothing")]
+        seen.append(page.evaluate(_SCHEME_JS))
+    if seen[-1] == target:
+        return []
+    return [Problem("palette", name, f"toggle went through schemes {seen}, never reaching {target!r}")]
 
 
 def check_palette(page, name: str) -> list[Problem]:
-    """The toggle switches default -> slate -> default, and figure text stays legible in both palettes."""
+    """The toggle goes default -> slate -> default, and figures stay legible in both palettes."""
     start = page.evaluate(_SCHEME_JS)
     if start != "default":
         return [Problem("palette", name, f"page opened with scheme {start!r}, expected 'default' in a light browser")]
     page.add_style_tag(content=_NO_TRANSITIONS)
-    problems = figure_text_contrast(page, name, "default")
-    switched = _toggle(page, name, "slate")
+    problems = figure_contrast(page, name, "default")
+    switched = _click_until(page, name, "slate")
     if switched:
         return problems + switched
-    problems += figure_text_contrast(page, name, "slate")
-    problems += _toggle(page, name, "default")
-    return problems
+    problems += figure_contrast(page, name, "slate")
+    return problems + _click_until(page, name, "default")
 
 
 # ---------------------------------------------------------------- axe-core
@@ -691,10 +731,10 @@ def check_page(page, recorder: Recorder, site: Site, name: str) -> list[Problem]
 
 def _axe_dark(page, name: str) -> list[Problem]:
     """axe-core colour-contrast in the slate palette (the tag run above covers the default palette)."""
-    if _toggle(page, name, "slate"):
+    if _click_until(page, name, "slate"):
         return []  # check_palette already reported the broken toggle
     out = check_axe(page, name, rules=["color-contrast"], label="[slate] ")
-    _toggle(page, name, "default")
+    _click_until(page, name, "default")
     return out
 
 

@@ -48,7 +48,14 @@ BREAKAGE = {
         '<text x="10" y="30" style="fill:#222222">depth</text>'
         '<rect x="100" y="50" width="130" height="60" style="fill:#ffffff"/>'
         '<text x="110" y="85" style="fill:currentColor">legend</text></svg></figure>',
-        [("dark-mode", "SVG text 'depth' #222222"), ("dark-mode", "SVG text 'legend'")],
+        [("dark-mode", 'SVG text "depth" #222222'), ("dark-mode", 'SVG text "legend"')],
+    ),
+    "faint-series": (
+        f'<figure><svg {SVG} role="img" aria-label="Two series, one dark, one pale">'
+        '<path d="M0 100 L240 10" style="fill:none;stroke:#333333;stroke-width:2"/>'
+        '<path d="M0 10 L240 100" style="fill:none;stroke:#eeeeee;stroke-width:2"/>'
+        '<path d="M0 60 L240 60" style="fill:none;stroke:currentColor;stroke-width:2"/></svg></figure>',
+        [("dark-mode", "stroke of <path> #333333"), ("contrast", "stroke of <path> #eeeeee")],
     ),
     "console-error-and-404": (
         '<script>console.error("vgdocs-boom")</script><img src="no-such-image.png" alt="missing">',
