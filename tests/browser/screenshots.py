@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import browser_checks as bc  # noqa: E402
+import browser_checks as bc
 
 DEFAULT_PAGES = ("", "fixes/clipping/")
 
