@@ -1,0 +1,66 @@
+# Named tasks for Vanishing Gradients, live. Everything runs inside .venv (created on demand).
+#   make serve     install, then serve the site with live reload on http://127.0.0.1:8000
+#   make test      install (+ Debian's chromium when missing), then the whole pytest suite
+#   make build     strict, cold build of the site into site/
+#   make lint      ruff check + ruff format --check
+#   make torch-test  only the tests that compare against PyTorch
+#   make constraints rewrite requirements/constraints.txt from the current .venv
+#   make clean     remove site/ and build caches
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CONSTRAINTS := requirements/constraints.txt
+# CPU build of torch. Here `pip install torch==2.13.0` finds a local CPU wheel; elsewhere pass
+# e.g. TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu" to avoid the CUDA build.
+TORCH_SPEC ?= torch==2.13.0
+TORCH_PIP_ARGS ?=
+ADDR ?= 127.0.0.1:8000
+
+export NO_MKDOCS_2_WARNING := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install serve build test torch-test lint chromium constraints clean
+
+install: $(VENV)/.installed
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(CONSTRAINTS)
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[docs,test,torch]'
+	touch $@
+
+serve: install
+	$(BIN)/mkdocs serve --dev-addr $(ADDR)
+
+build: install
+	VGDOCS_CACHE=0 $(BIN)/mkdocs build --strict --clean
+
+test: install chromium
+	$(BIN)/pytest
+
+torch-test: install
+	$(BIN)/pytest -m torch
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Browser tests drive Debian's Chromium; install it only where it is missing and apt-get exists.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	fi
+
+constraints:
+	$(BIN)/python -m pip freeze --exclude-editable | sed -E 's/^(torch==[^+]+)\+.*/\1/' > $(CONSTRAINTS)
+
+clean:
+	rm -rf site .cache
