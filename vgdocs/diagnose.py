@@ -9,6 +9,14 @@ Thresholds are rules of thumb, not laws, and every Diagnosis carries the ones it
 - vanishing below a ratio of 1e-2, exploding above 1e2: two orders of magnitude between the ends
   of the network means, under plain SGD, the first layer moves ~100x slower (or faster) than the
   last. Glorot & Bengio (2010) describe the symptom; the cut-off is a convention.
+- exploding, too, when any layer's norm exceeds 1e3 (max_norm): for a mean loss of order one,
+  healthy gradient norms are of order 0.01-10, the range where global-norm clipping thresholds
+  are usually set (Pascanu et al. 2013 clip near the typical norm). This catches nets whose
+  activations grow forwards while deltas grow backwards, leaving the ratio flat but every
+  gradient huge. Pass max_norm=None for summed losses or other scales.
+- vanishing, too, when any layer's norm is below 1e-6 (min_norm): a step of learning rate 0.1
+  then moves weights of order one by less than float32's rounding step (1.2e-7), so that layer
+  cannot learn. This catches nets whose forward signal has died, where every gradient is tiny.
 - a sigmoid unit is saturated when its output is below 0.01 or above 0.99 (|z| > 4.6, slope
   < 0.0099, under 4% of the peak 1/4); a tanh unit when |output| > 0.99 (|z| > 2.65, slope < 0.02).
   A layer is flagged when more than half its unit-examples are saturated.
@@ -28,7 +36,7 @@ import numpy as np
 from vgdocs._checks import choice, finite_array, finite_float
 from vgdocs.activations import ACTIVATIONS
 
-__all__ = ["RECTIFIED", "SATURATING", "Diagnosis", "dead_fraction", "diagnose", "saturated_fraction"]
+__all__ = ["RECTIFIED", "SATURATING", "VERDICTS", "Diagnosis", "dead_fraction", "diagnose", "saturated_fraction"]
 
 VERDICTS: tuple[str, ...] = ("vanishing", "exploding", "healthy")
 # Output bands beyond which a unit counts as saturated (see the module docstring).
@@ -42,8 +50,10 @@ class Diagnosis:
     """A gradient-health verdict, the numbers behind it, the thresholds used and a one-line why.
 
     ratio: grad norm nearest the input / nearest the output; factor: ratio ** (1 / (n_layers - 1)),
-    the mean per-layer change going backwards. saturated/dead: per layer (input side first, NaN
-    where the measure does not apply), or None without activations. Layer numbers are 1-based.
+    the mean per-layer change going backwards. vanishing_ratio, exploding_ratio, max_norm, min_norm,
+    saturated_threshold, dead_threshold: the thresholds used (None = not applied). saturated/dead:
+    fractions per layer (input side first, NaN where the measure does not apply), or None without
+    activations. Layer numbers are 1-based.
     """
 
     verdict: str
@@ -52,6 +62,8 @@ class Diagnosis:
     n_layers: int
     vanishing_ratio: float
     exploding_ratio: float
+    max_norm: float | None
+    min_norm: float | None
     saturated: tuple[float, ...] | None
     dead: tuple[float, ...] | None
     saturated_threshold: float
@@ -68,6 +80,8 @@ def diagnose(
     activation: str | Sequence[str] | None = None,
     vanishing_ratio: float = 1e-2,
     exploding_ratio: float = 1e2,
+    max_norm: float | None = 1e3,
+    min_norm: float | None = 1e-6,
     saturated_threshold: float = 0.5,
     dead_threshold: float = 0.4,
 ) -> Diagnosis:
@@ -81,15 +95,18 @@ def diagnose(
     exploding_ratio = finite_float("exploding_ratio", exploding_ratio, positive=True)
     if vanishing_ratio >= exploding_ratio:
         raise ValueError(f"vanishing_ratio must be below exploding_ratio; got {vanishing_ratio} >= {exploding_ratio}")
+    max_norm = None if max_norm is None else finite_float("max_norm", max_norm, positive=True)
+    min_norm = None if min_norm is None else finite_float("min_norm", min_norm, positive=True)
+    if max_norm is not None and min_norm is not None and min_norm >= max_norm:
+        raise ValueError(f"min_norm must be below max_norm; got {min_norm} >= {max_norm}")
     saturated_threshold = _fraction("saturated_threshold", saturated_threshold)
     dead_threshold = _fraction("dead_threshold", dead_threshold)
     saturated, dead = _unit_stats(activations, activation)
 
     n = norms.size
     first, last = float(norms[0]), float(norms[-1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = first / last if last > 0 else (math.inf if first > 0 else math.nan)
-        factor = ratio ** (1.0 / (n - 1)) if math.isfinite(ratio) else ratio
+    ratio = first / last if last > 0 else (math.inf if first > 0 else math.nan)
+    factor = ratio ** (1.0 / (n - 1)) if math.isfinite(ratio) else ratio
     where = f"layer 1 (input side) has gradient norm {first:.3g}, layer {n} (output side) {last:.3g}"
     if not np.all(np.isfinite(norms)):
         bad = int(np.flatnonzero(~np.isfinite(norms))[0]) + 1
@@ -100,16 +117,22 @@ def diagnose(
         verdict, why = "vanishing", f"{where}: ratio {ratio:.3g} < {vanishing_ratio:g} (per-layer factor {factor:.3g})"
     elif ratio > exploding_ratio:
         verdict, why = "exploding", f"{where}: ratio {ratio:.3g} > {exploding_ratio:g} (per-layer factor {factor:.3g})"
+    elif max_norm is not None and norms.max() > max_norm:
+        big = int(np.argmax(norms)) + 1
+        verdict, why = "exploding", f"layer {big} has gradient norm {norms[big - 1]:.3g} > max_norm {max_norm:g}"
+    elif min_norm is not None and norms.min() < min_norm:
+        small = int(np.argmin(norms)) + 1
+        verdict, why = "vanishing", f"layer {small} has gradient norm {norms[small - 1]:.3g} < min_norm {min_norm:g}"
     else:
         verdict, why = "healthy", (f"{where}: ratio {ratio:.3g} within [{vanishing_ratio:g}, {exploding_ratio:g}] "
                                    f"(per-layer factor {factor:.3g})")
     sat_layers = _over(saturated, saturated_threshold)
     dead_layers = _over(dead, dead_threshold)
     if sat_layers:
-        why += f"; over {saturated_threshold:.0%} saturated in layer(s) {', '.join(map(str, sat_layers))}"
+        why += f"; over {saturated_threshold:.0%} saturated in {_layer_list(sat_layers)}"
     if dead_layers:
-        why += f"; over {dead_threshold:.0%} dead units in layer(s) {', '.join(map(str, dead_layers))}"
-    return Diagnosis(verdict, ratio, factor, n, vanishing_ratio, exploding_ratio, saturated, dead,
+        why += f"; over {dead_threshold:.0%} dead units in {_layer_list(dead_layers)}"
+    return Diagnosis(verdict, ratio, factor, n, vanishing_ratio, exploding_ratio, max_norm, min_norm, saturated, dead,
                      saturated_threshold, dead_threshold, sat_layers, dead_layers, f"{verdict}: {why}")
 
 
@@ -171,3 +194,8 @@ def _over(values: tuple[float, ...] | None, threshold: float) -> tuple[int, ...]
     if values is None:
         return ()
     return tuple(i + 1 for i, v in enumerate(values) if v > threshold)  # NaN (not applicable) never exceeds
+
+
+def _layer_list(layers: tuple[int, ...]) -> str:
+    shown = ", ".join(map(str, layers[:6]))
+    return f"layer(s) {shown}" if len(layers) <= 6 else f"{len(layers)} layers ({shown}, ...)"

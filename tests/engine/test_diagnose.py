@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from vgdocs.diagnose import Diagnosis, dead_fraction, diagnose, saturated_fraction
+from vgdocs.diagnose import VERDICTS, Diagnosis, dead_fraction, diagnose, saturated_fraction
 from vgdocs.nets.mlp import MLP
 
 try:
@@ -48,6 +48,25 @@ def test_non_finite_norms_are_exploding_and_name_the_layer():
     d = diagnose([1.0, np.inf, 2.0])
     assert d.verdict == "exploding" and "layer 2" in d.explanation
     assert diagnose([np.nan, 1.0]).verdict == "exploding"
+
+
+def test_huge_norms_with_a_flat_ratio_are_exploding_unless_max_norm_is_off():
+    d = diagnose([5e91, 1e92, 2e92])
+    assert d.verdict == "exploding" and "layer 3" in d.explanation and d.max_norm == 1e3
+    assert diagnose([5e91, 1e92, 2e92], max_norm=None).verdict == "healthy"
+
+
+def test_tiny_norms_with_a_flat_ratio_are_vanishing_unless_min_norm_is_off():
+    # below min_norm, lr 0.1 moves a weight of order one by less than float32's rounding step
+    assert 0.1 * 1e-6 < np.finfo(np.float32).eps
+    d = diagnose([1e-8, 4e-9, 1e-8])
+    assert d.verdict == "vanishing" and "layer 2" in d.explanation
+    assert diagnose([1e-8, 4e-9, 1e-8], min_norm=None).verdict == "healthy"
+
+
+def test_every_verdict_is_one_of_the_documented_three():
+    cases = ([1.0, 1.0], [1e-9, 1.0], [1.0, 1e-9], [np.nan, 1.0], [1e4, 1e4], [1e-7, 1e-7])
+    assert {diagnose(c).verdict for c in cases} == set(VERDICTS)
 
 
 def test_zero_gradients_at_both_ends_are_vanishing():
@@ -121,6 +140,8 @@ def test_activations_add_saturated_and_dead_layers_to_the_explanation():
         (lambda: diagnose([1.0, 1.0], vanishing_ratio=0.0), "vanishing_ratio"),
         (lambda: diagnose([1.0, 1.0], vanishing_ratio=10.0, exploding_ratio=5.0), "vanishing_ratio"),
         (lambda: diagnose([1.0, 1.0], dead_threshold=1.5), "dead_threshold"),
+        (lambda: diagnose([1.0, 1.0], max_norm=-1.0), "max_norm"),
+        (lambda: diagnose([1.0, 1.0], min_norm=10.0, max_norm=1.0), "min_norm"),
         (lambda: diagnose([1.0, 1.0], activation="relu"), "activation"),
         (lambda: diagnose([1.0, 1.0], activations=[np.ones((2, 2))]), "activation"),
         (lambda: diagnose([1.0, 1.0], activations=[np.ones((2, 2))], activation="softmax"), "activation"),

@@ -1,0 +1,268 @@
+"""Command line: `python -m vgdocs profile ...` measures gradient flow; `python -m vgdocs ledger ...` checks numbers.
+
+To profile another model, write a function (argparse.Namespace) -> Profile and add it to
+PROFILERS; extra options go in `_profile_options`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vgdocs.activations import ACTIVATIONS
+from vgdocs.diagnose import Diagnosis, diagnose
+from vgdocs.init import INITIALIZERS
+
+__all__ = ["PROFILERS", "Profile", "build_parser", "main"]
+
+_INIT_NAMES = (*INITIALIZERS, "glorot_uniform", "glorot_normal", "kaiming_uniform", "kaiming_normal", "lecun")
+_BAR = 40
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One forward/backward pass: loss, per-layer norms (input side first) and hidden activations.
+
+    delta_norms: Frobenius norm of dL/dz per hidden layer; grad_norms: of dL/dW per weight layer;
+    activations: each hidden layer's activation output (batch, units) with its function's name.
+    """
+
+    loss: float
+    delta_norms: np.ndarray
+    grad_norms: np.ndarray
+    activations: tuple[np.ndarray, ...]
+    activation_names: tuple[str, ...]
+
+
+def _profile_mlp(args: argparse.Namespace) -> Profile:
+    """An MLP of `depth` hidden layers of `width` on standard-normal inputs with a random MSE target."""
+    from vgdocs.nets.mlp import MLP
+
+    rng = np.random.default_rng(args.seed)
+    net = MLP([args.width] * (args.depth + 1) + [1], args.activation, init=args.init, init_std=args.init_std,
+              norm=args.norm, norm_position=args.norm_position, residual=args.residual, loss="mse", seed=rng)
+    x = rng.standard_normal((args.batch, args.width))
+    y = rng.standard_normal((args.batch, 1))
+    tape = net.gradients(x, y)
+    acts = tuple(layer.act(tap.u) for layer, tap in zip(net.layers[:-1], tape.hidden, strict=True))
+    return Profile(tape.loss, tape.delta_norms, tape.grad_norms, acts,
+                   tuple(layer.act.name for layer in net.layers[:-1]))
+
+
+PROFILERS: dict[str, Callable[[argparse.Namespace], Profile]] = {"mlp": _profile_mlp}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line on `argv` (default sys.argv[1:]); returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["ledger"]:
+        return _ledger(args_list[1:])
+    try:
+        args = build_parser().parse_args(args_list)
+    except SystemExit as exc:  # --help (0) or a usage error (2, already reported)
+        return int(exc.code or 0)
+    try:
+        return args.handler(args)
+    except (ValueError, TypeError) as exc:
+        print(f"vgdocs {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr (exit status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command (its --help is the command reference)."""
+    parser = _Parser(
+        prog="vgdocs",
+        description="Vanishing Gradients, live: measure gradient flow in deep networks.",
+        epilog="Run 'vgdocs COMMAND --help' for a command's options.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    profile = sub.add_parser(
+        "profile",
+        help="one forward/backward pass of a deep network: per-layer gradient norms and a verdict",
+        description="Build a network with zero biases, run one forward/backward pass on standard-normal inputs "
+                    "(input dimension = width) against a random standard-normal regression target (MSE), and "
+                    "print per-layer norms of dL/dz (delta) and dL/dW, input side first, with a diagnosis "
+                    "(vanishing / exploding / healthy).",
+        epilog="JSON output (--json) holds delta_norms, grad_norms, saturated, dead, loss, the options and a "
+               "diagnosis object; non-finite values are written as null.",
+    )
+    _profile_options(profile)
+    profile.set_defaults(handler=_profile)
+    sub.add_parser(
+        "ledger", add_help=False,
+        help="check or update the ledger of published numbers (run 'vgdocs ledger --help')",
+        description="Delegates its arguments to vgdocs.ledger.",
+    )
+    return parser
+
+
+def _profile_options(p: argparse.ArgumentParser) -> None:
+    dashed = lambda name: name.replace("_", "-")  # noqa: E731
+    p.add_argument("--model", choices=sorted(PROFILERS), default="mlp", help="network family (default: mlp)")
+    p.add_argument("--activation", type=_underscored, choices=ACTIVATIONS, default="sigmoid", metavar="NAME",
+                   help=f"hidden activation, one of: {', '.join(map(dashed, ACTIVATIONS))} (default: sigmoid)")
+    p.add_argument("--init", type=_underscored, choices=_INIT_NAMES, default="xavier_normal", metavar="NAME",
+                   help=f"weight initialiser, one of: {', '.join(map(dashed, _INIT_NAMES))} (default: xavier-normal)")
+    p.add_argument("--init-std", type=_positive_float, default=0.01, metavar="STD",
+                   help="standard deviation for --init normal (default: 0.01)")
+    p.add_argument("--depth", type=_positive_int, default=10, help="number of hidden layers (default: 10)")
+    p.add_argument("--width", type=_positive_int, default=64, help="units per hidden layer and inputs (default: 64)")
+    p.add_argument("--batch", type=_positive_int, default=128, help="examples in the batch (default: 128)")
+    p.add_argument("--seed", type=_nonnegative_int, default=0, help="seed for weights and data (default: 0)")
+    p.add_argument("--norm", choices=["batch", "layer"], default=None, help="normalise each hidden layer")
+    p.add_argument("--norm-position", choices=["before", "after"], default="before",
+                   help="normalise before or after the activation (default: before)")
+    p.add_argument("--residual", action="store_true", help="add each hidden layer's input to its output")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _profile(args: argparse.Namespace) -> int:
+    with np.errstate(all="ignore"):  # overflow in a deep exploding net is a measurement
+        prof = PROFILERS[args.model](args)
+        finite = [a if np.all(np.isfinite(a)) else np.nan_to_num(a) for a in prof.activations]
+        diag = diagnose(prof.grad_norms, activations=finite, activation=list(prof.activation_names))
+    if args.json:
+        print(json.dumps(_as_json(args, prof, diag), indent=2, allow_nan=False))
+    else:
+        print(_as_table(args, prof, diag))
+    return 0
+
+
+def _as_json(args: argparse.Namespace, prof: Profile, diag: Diagnosis) -> dict:
+    options = {k: v for k, v in vars(args).items() if k not in ("handler", "json", "command")}
+    return {
+        "command": "profile",
+        **options,
+        "loss": _clean(prof.loss),
+        "delta_norms": _clean(prof.delta_norms),
+        "grad_norms": _clean(prof.grad_norms),
+        "saturated": _clean(diag.saturated),
+        "dead": _clean(diag.dead),
+        "diagnosis": {
+            "verdict": diag.verdict,
+            "ratio": _clean(diag.ratio),
+            "factor": _clean(diag.factor),
+            "vanishing_ratio": diag.vanishing_ratio,
+            "exploding_ratio": diag.exploding_ratio,
+            "max_norm": diag.max_norm,
+            "min_norm": diag.min_norm,
+            "saturated_threshold": diag.saturated_threshold,
+            "dead_threshold": diag.dead_threshold,
+            "saturated_layers": list(diag.saturated_layers),
+            "dead_layers": list(diag.dead_layers),
+            "explanation": diag.explanation,
+        },
+    }
+
+
+def _as_table(args: argparse.Namespace, prof: Profile, diag: Diagnosis) -> str:
+    extras = (f", {args.norm}norm {args.norm_position}" if args.norm else "") + (", residual" if args.residual else "")
+    lines = [
+        f"{args.model}: {args.activation}, {args.init} init, depth {args.depth}, width {args.width}, "
+        f"batch {args.batch}, seed {args.seed}{extras}",
+        f"loss {prof.loss:.4g}",
+        "",
+        f"{'layer':>5}  {'|dL/dz|':>9}  {'|dL/dW|':>9}  {'saturated':>9}  {'dead':>5}  |dL/dW| on a log scale",
+    ]
+    bars = _log_bars(prof.grad_norms)
+    for i, g in enumerate(prof.grad_norms):
+        hidden = i < prof.delta_norms.size
+        delta = f"{prof.delta_norms[i]:9.3g}" if hidden else f"{'output':>9}"
+        sat = _percent(diag.saturated[i]) if hidden else ""
+        dead = _percent(diag.dead[i]) if hidden else ""
+        lines.append(f"{i + 1:>5}  {delta}  {g:9.3g}  {sat:>9}  {dead:>5}  {bars[i]}")
+    lines += ["", diag.explanation]
+    return "\n".join(lines)
+
+
+def _log_bars(values: np.ndarray) -> list[str]:
+    """Text bars, longest for the largest value, lengths linear in log10 across the finite positive range."""
+    good = values[np.isfinite(values) & (values > 0)]
+    if good.size == 0:
+        return ["" if np.isfinite(v) else "!" for v in values]
+    lo, hi = math.log10(good.min()), math.log10(good.max())
+    out = []
+    for v in values:
+        if not np.isfinite(v):
+            out.append("!" * _BAR)
+        elif v <= 0:
+            out.append("")
+        else:
+            frac = 1.0 if hi == lo else (math.log10(v) - lo) / (hi - lo)
+            out.append("#" * (1 + round(frac * (_BAR - 1))))
+    return out
+
+
+def _percent(v: float) -> str:
+    return "-" if math.isnan(v) else f"{v:.0%}"
+
+
+def _clean(value: object) -> object:
+    """JSON-ready copy: arrays and tuples to lists, non-finite floats to None."""
+    if value is None:
+        return None
+    if isinstance(value, (np.ndarray, list, tuple)):
+        return [_clean(v) for v in value]
+    v = float(value)
+    return v if math.isfinite(v) else None
+
+
+def _ledger(argv: list[str]) -> int:
+    try:
+        from vgdocs.ledger import cli_main
+    except ImportError as exc:
+        print(f"vgdocs ledger: error: the ledger command is not available ({exc})", file=sys.stderr)
+        return 2
+    try:
+        return int(cli_main(argv))
+    except (ValueError, TypeError) as exc:
+        print(f"vgdocs ledger: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _underscored(text: str) -> str:
+    return text.replace("-", "_")
+
+
+def _positive_int(text: str) -> int:
+    value = _int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
+    return value
+
+
+def _nonnegative_int(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer; got {text!r}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}") from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0; got {text!r}")
+    return value
