@@ -1,0 +1,114 @@
+"""The drift check on the whole site: clean builds pass, a 0.1% perturbation fails, builds are reproducible.
+
+Every test here runs full `mkdocs build --strict` builds of the real site, cold, in subprocesses.
+"""
+
+from __future__ import annotations
+
+import difflib
+import platform
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.ledger.conftest import REPO, mkdocs, run_env
+from vgdocs import ledger
+
+pytestmark = pytest.mark.slow
+
+LEDGER = REPO / ledger.LEDGER_FILE
+
+
+def _epoch() -> str:
+    return subprocess.run(
+        ["git", "log", "-1", "--format=%ct"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def _build(out: Path, extra: dict[str, str] | None = None, pythonpath: list[Path] | None = None):
+    """A cold strict build of the site into out/site recording its numbers in out/recorded.tsv."""
+    env = run_env(
+        {"SOURCE_DATE_EPOCH": _epoch(), ledger.RECORD_ENV: str(out / "recorded.tsv"), **(extra or {})}, pythonpath
+    )
+    return mkdocs(REPO, "build", "--strict", "-d", str(out / "site"), env=env)
+
+
+@pytest.fixture(scope="module")
+def clean_builds(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Two strict builds of the same commit into separate, fresh folders."""
+    outs = []
+    for n in (1, 2):
+        out = tmp_path_factory.mktemp(f"build{n}")
+        done = _build(out)
+        assert done.returncode == 0, f"strict build {n} failed:\n{done.stderr[-8000:]}"
+        outs.append(out)
+    return outs
+
+
+def test_strict_build_and_pytest_check_find_no_drift(clean_builds: list[Path]) -> None:
+    drift = ledger.compare(ledger.load(LEDGER), ledger.load(clean_builds[0] / "recorded.tsv"))
+    assert drift.clean, drift.message(str(LEDGER), limit=None)
+
+
+def test_ledger_covers_every_page(clean_builds: list[Path]) -> None:
+    docs = REPO / "docs"
+    pages = {p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.suffix in (".md", ".ipynb")}
+    covered = {ledger.page_of(k) for k in ledger.load(LEDGER)}
+    assert pages - covered == set(), "pages that publish no number"
+
+
+def test_two_clean_builds_are_byte_identical(clean_builds: list[Path]) -> None:
+    a, b = (out / "site" for out in clean_builds)
+    files_a = {p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file()}
+    files_b = {p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file()}
+    assert files_a == files_b
+    differ = sorted(f for f in files_a if (a / f).read_bytes() != (b / f).read_bytes())
+    detail = ""
+    for f in differ[:3]:
+        old, new = (a / f).read_bytes(), (b / f).read_bytes()
+        i = next((i for i, (x, y) in enumerate(zip(old, new, strict=False)) if x != y), min(len(old), len(new)))
+        detail += (
+            f"\n{f} first differs at byte {i}:\n  {old[max(0, i - 80) : i + 80]!r}\n  {new[max(0, i - 80) : i + 80]!r}"
+        )
+        if f.endswith((".html", ".xml", ".json", ".svg")):
+            diff = difflib.unified_diff(old.decode().splitlines(), new.decode().splitlines(), lineterm="", n=0)
+            detail += "\n" + "\n".join(list(diff)[:12])[:3000]
+    assert differ == [], f"{len(differ)} of {len(files_a)} files differ: {differ[:20]}{detail}"
+
+
+def test_perturbing_sigmoid_derivative_by_0_1_percent_fails_build_and_pytest_check(tmp_path: Path, shim: Path) -> None:
+    done = _build(tmp_path, {"VGDOCS_TEST_PERTURB": "sigmoid-derivative"}, pythonpath=[shim])
+    assert done.returncode != 0
+    drift = ledger.compare(ledger.load(LEDGER), ledger.load(tmp_path / "recorded.tsv"))
+    assert not drift.clean
+    # The pytest check names the quantity the perturbation moves by exactly 0.1%: sigmoid's slope.
+    direct = [c for c in drift.changed if abs(c.rel - 1e-3) < 1e-9]
+    assert direct, drift.message(limit=None)[:5000]
+    assert any("sigmoid" in c.key for c in direct)
+    text = drift.message(limit=None)
+    for c in direct:
+        assert f"{c.key} [{c.page}]: {c.old!r} -> {c.new!r}, +0.1%" in text
+    # The strict build's message names entries with page, old, new, change, and the accepting command.
+    first = drift.changed[0]
+    assert f"{first.key} [{first.page}]: {first.old!r} -> {first.new!r}" in done.stderr
+    assert "python -m vgdocs ledger update" in done.stderr
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="OpenBLAS core names are x86 ones")
+def test_another_cpus_blas_kernels_pass_the_same_ledger(tmp_path: Path) -> None:
+    # OPENBLAS_CORETYPE makes this machine run the kernels an older x86 CPU would (SSE4.2 Nehalem).
+    done = _build(tmp_path, {"OPENBLAS_CORETYPE": "Nehalem"})
+    assert done.returncode == 0, done.stderr[-8000:]
+    recorded = ledger.load(tmp_path / "recorded.tsv")
+    accepted = ledger.load(LEDGER)
+    assert ledger.compare(accepted, recorded).clean
+    worst = max(
+        (
+            abs(ledger.relative_change(accepted[k], v))
+            for k, v in recorded.items()
+            if k in accepted and accepted[k] != 0 and abs(ledger.relative_change(accepted[k], v)) < 1
+        ),
+        default=0.0,
+    )
+    assert worst < ledger.RTOL / 100  # the tolerance leaves at least a 100x margin

@@ -1,0 +1,177 @@
+"""The ledger file format, the one tolerance, and the drift report, checked without building a site."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vgdocs import ledger
+
+KEY = "fixes/residual/fixes.residual(depth=20)/grad_norms[3]"
+
+
+@given(st.dictionaries(st.from_regex(r"[a-z][a-z/().=,\[\]0-9 _-]{0,40}", fullmatch=True), st.floats()))
+def test_file_round_trips_every_float64_exactly(entries: dict[str, float]) -> None:
+    back = ledger.loads(ledger.dumps(entries))
+    assert back.keys() == entries.keys()
+    for k, v in entries.items():
+        assert (math.isnan(v) and math.isnan(back[k])) or (
+            back[k] == v and math.copysign(1, back[k]) == math.copysign(1, v)
+        )
+
+
+def test_file_is_sorted_with_nan_and_inf_spelled_out() -> None:
+    text = ledger.dumps({"b/x/y": math.inf, "a/x/y": math.nan, "c/x/y": -math.inf, "a/x/z": 0.1})
+    body = [line for line in text.splitlines() if not line.startswith("#")]
+    assert body == ["a/x/y\tnan", "a/x/z\t0.1", "b/x/y\tinf", "c/x/y\t-inf"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("why/a/b 0.5\n", r"<ledger>:1: expected 'key<TAB>value'"),
+        ("# c\nwhy/a/b\tfoo\n", r":2: value 'foo'"),
+        ("k\t1\nk\t2\n", r":2: key 'k' appears twice"),
+    ],
+)
+def test_malformed_file_names_the_line(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ledger.loads(text)
+
+
+def test_key_with_tab_is_refused() -> None:
+    with pytest.raises(ValueError, match="without tabs or newlines"):
+        ledger.dumps({"a\tb": 1.0})
+
+
+@given(st.floats(min_value=2e3 * ledger.ATOL, max_value=1e300), st.sampled_from([1.0, -1.0]))
+def test_a_one_in_a_thousand_change_is_drift_at_any_magnitude(value: float, sign: float) -> None:
+    v = sign * value
+    assert not ledger.same(v, v * 1.001)
+    assert not ledger.same(v, v * 0.999)
+    assert ledger.same(v, v * (1 + 1e-6))  # far above float64 rounding, still accepted
+    assert ledger.same(v, math.nextafter(v, math.inf))
+
+
+def test_nan_equals_nan_and_inf_equals_inf_only() -> None:
+    assert ledger.same(math.nan, math.nan)
+    assert ledger.same(math.inf, math.inf) and ledger.same(-math.inf, -math.inf)
+    assert not ledger.same(math.inf, -math.inf)
+    assert not ledger.same(math.nan, 1.0) and not ledger.same(1.0, math.nan)
+    assert not ledger.same(math.inf, 1e308)
+    assert ledger.same(0.0, -0.0)
+
+
+def test_compare_sorts_entries_into_changed_gone_and_missing() -> None:
+    accepted = {KEY: 0.01, "why/why.a()/x": 1.0, "why/why.a()/gone": 2.0, "index/h()/nan": math.nan}
+    recorded = {KEY: 0.01001, "why/why.a()/x": 1.00000001, "why/why.a()/new": 3.0, "index/h()/nan": math.nan}
+    drift = ledger.compare(accepted, recorded)
+    assert not drift.clean
+    assert drift.changed == (ledger.Change(KEY, "fixes/residual.md", 0.01, 0.01001, pytest.approx(1e-3)),)
+    assert drift.gone == (("why/why.a()/gone", 2.0),)
+    assert drift.missing == (("why/why.a()/new", 3.0),)
+    assert ledger.compare(accepted, recorded, partial=True).gone == ()
+    assert ledger.compare(accepted, dict(accepted)).clean
+
+
+def test_message_names_entry_page_old_new_change_and_the_update_command() -> None:
+    drift = ledger.compare({KEY: 0.02, "why/why.a()/gone": 1.5}, {KEY: 0.02002, "xor/xor.run(seed=1)/loss": math.nan})
+    text = drift.message()
+    assert f"{KEY} [fixes/residual.md]: 0.02 -> 0.02002, +0.1%" in text
+    assert "why/why.a()/gone [why.md]: 1.5" in text
+    assert "xor/xor.run(seed=1)/loss [xor.md]: nan" in text
+    assert "1 published number changed" in text and "rtol 0.0001" in text
+    assert text.endswith("accept the new numbers with: python -m vgdocs ledger update")
+
+
+def test_message_lists_at_most_limit_entries_per_kind() -> None:
+    drift = ledger.compare({}, {f"why/why.a()/x[{i}]": float(i) for i in range(100)})
+    assert "... and 60 more" in drift.message(limit=40)
+    assert "x[99]" in drift.message(limit=None)
+
+
+def test_relative_change_is_signed_and_infinite_from_zero() -> None:
+    assert ledger.relative_change(2.0, 1.0) == -0.5
+    assert ledger.relative_change(-2.0, -1.0) == 0.5
+    assert ledger.relative_change(0.0, 1e-9) == math.inf
+    assert math.isnan(ledger.relative_change(math.inf, 1.0))
+
+
+def test_accept_keeps_accepted_values_within_tolerance_so_the_file_diff_stays_small() -> None:
+    accepted = {"a/e()/x": 1.0, "a/e()/y": 1.0, "a/e()/gone": 5.0}
+    new = ledger.accept(accepted, {"a/e()/x": 1.0 + 1e-12, "a/e()/y": 1.01, "a/e()/z": 7.0})
+    assert new == {"a/e()/x": 1.0, "a/e()/y": 1.01, "a/e()/z": 7.0}
+
+
+@pytest.mark.parametrize(
+    ("key", "parts"),
+    [
+        (KEY, ("fixes/residual", "fixes.residual(depth=20)", "grad_norms[3]")),
+        (
+            "why/why.flow(acts=(sigmoid,relu), depth=10)/g.relu[0]",
+            ("why", "why.flow(acts=(sigmoid,relu), depth=10)", "g.relu[0]"),
+        ),
+        ("lab/gradient-flow.ipynb/lab.run(seed=0)/loss", ("lab/gradient-flow.ipynb", "lab.run(seed=0)", "loss")),
+        ("fixes/index/table:Norm (log)/relu.dL/dW", ("fixes/index", "table:Norm (log)", "relu.dL/dW")),
+    ],
+)
+def test_split_key_finds_page_experiment_quantity(key: str, parts: tuple[str, str, str]) -> None:
+    assert ledger.split_key(key) == parts
+
+
+def test_page_of_names_the_docs_file() -> None:
+    assert ledger.page_of(KEY) == "fixes/residual.md"
+    assert ledger.page_of("lab/gradient-flow.ipynb/lab.run(seed=0)/loss") == "lab/gradient-flow.ipynb"
+
+
+@pytest.fixture
+def fresh_ledger():
+    ledger.reset()
+    ledger.end_page()
+    yield ledger
+    ledger.reset()
+    ledger.end_page()
+
+
+def test_publish_outside_a_page_records_nothing(fresh_ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ledger.SPOOL_ENV, raising=False)
+    fresh_ledger.publish(object(), {"x": 1.0})
+    assert fresh_ledger.published() == {}
+
+
+def test_publishing_a_key_twice_with_another_value_is_a_conflict(fresh_ledger) -> None:
+    class R:
+        experiment = "why.a(seed=0)"
+
+    fresh_ledger.begin_page("why.md")
+    fresh_ledger.publish(R(), {"x": 1.0, "n": math.nan})
+    fresh_ledger.publish(R(), {"x": 1.0, "n": math.nan})
+    assert fresh_ledger.conflicts() == {}
+    fresh_ledger.publish(R(), {"x": 2.0})
+    assert fresh_ledger.conflicts() == {"why/why.a(seed=0)/x": [1.0, 2.0]}
+    drift = ledger.compare(
+        {"why/why.a(seed=0)/x": 2.0, "why/why.a(seed=0)/n": math.nan},
+        fresh_ledger.published(),
+        conflicts=fresh_ledger.conflicts(),
+    )
+    assert not drift.clean and "why/why.a(seed=0)/x [why.md]: 1.0, 2.0" in drift.message()
+
+
+def test_kernel_side_publish_goes_through_the_spool(fresh_ledger, monkeypatch, tmp_path) -> None:
+    class R:
+        experiment = "lab.run(seed=0)"
+
+    spool = tmp_path / "spool.tsv"
+    monkeypatch.setenv(ledger.SPOOL_ENV, str(spool))
+    monkeypatch.setenv(ledger.PAGE_ENV, "lab/gradient-flow.ipynb")
+    fresh_ledger.publish(R(), {"loss": 0.5, "bad": math.inf})
+    assert fresh_ledger.published() == {}
+    assert fresh_ledger.collect_spool(spool) == {
+        "lab/gradient-flow.ipynb/lab.run(seed=0)/loss": 0.5,
+        "lab/gradient-flow.ipynb/lab.run(seed=0)/bad": math.inf,
+    }
+    assert fresh_ledger.published()["lab/gradient-flow.ipynb/lab.run(seed=0)/loss"] == 0.5
+    assert spool.read_text() == ""
