@@ -581,6 +581,12 @@ def _axe():
     return Axe()
 
 
+def _axe_node(node: dict) -> str:
+    target = node["target"]
+    selector = " ".join(map(str, target)) if isinstance(target, list) else str(target)
+    return f"{selector} {' '.join(node.get('html', '').split())[:90]}"
+
+
 def check_axe(page, name: str, rules: list[str] | None = None, label: str = "") -> list[Problem]:
     """Serious/critical axe-core violations of WCAG 2.0/2.1 A and AA (or only `rules`) on the page as shown."""
     run_only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": AXE_TAGS}
@@ -589,12 +595,10 @@ def check_axe(page, name: str, rules: list[str] | None = None, label: str = "") 
     for v in res["violations"]:
         if v.get("impact") not in AXE_BLOCKING:
             continue
-        targets = "; ".join(
-            " ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"]) for n in v["nodes"][:4]
-        )
+        targets = "; ".join(_axe_node(n) for n in v["nodes"][:3])
         summary = ""
         if v["nodes"]:
-            summary = (v["nodes"][0].get("failureSummary") or "").replace("\n", " ")[:200]
+            summary = " ".join((v["nodes"][0].get("failureSummary") or "").split())[:240]
         out.append(
             Problem(
                 "axe",
