@@ -23,6 +23,7 @@ __all__ = ["PROFILERS", "Profile", "build_parser", "main"]
 
 _INIT_NAMES = (*INITIALIZERS, "glorot_uniform", "glorot_normal", "kaiming_uniform", "kaiming_normal", "lecun")
 _BAR = 40
+_MAX_FLOATS = 5e7  # weights plus the per-layer z, a and delta a pass keeps: about 400 MB in float64
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ def _profile_mlp(args: argparse.Namespace) -> Profile:
     """An MLP of `depth` hidden layers of `width` on standard-normal inputs with a random MSE target."""
     from vgdocs.nets.mlp import MLP
 
+    size = (args.depth + 1) * args.width * (args.width + 3 * args.batch)
+    if size > _MAX_FLOATS:
+        raise ValueError(f"this network needs about {size:.2g} floats (weights and per-layer batch arrays), over "
+                         f"the {_MAX_FLOATS:.0e} a profile allows; reduce --depth, --width or --batch")
     rng = np.random.default_rng(args.seed)
     net = MLP([args.width] * (args.depth + 1) + [1], args.activation, init=args.init, init_std=args.init_std,
               norm=args.norm, norm_position=args.norm_position, residual=args.residual, loss="mse", seed=rng)

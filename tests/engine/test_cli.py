@@ -116,6 +116,8 @@ def test_module_runs_the_issue_example():
         ["profile", "--norm", "group"],
         ["profile", "--model", "transformer"],
         ["profile", "--bogus"],
+        ["profile", "--width", "100000"],
+        ["profile", "--depth", "100000000", "--width", "1", "--batch", "1"],
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(capsys, argv):
