@@ -147,7 +147,10 @@ def _grad_list(grads: object) -> list[np.ndarray]:
         raise TypeError(f"grads must be a list of arrays; got {type(grads).__name__}")
     out = []
     for i, g in enumerate(grads):
-        arr = np.asarray(g)
+        try:
+            arr = np.asarray(g)
+        except ValueError as exc:  # ragged nested lists
+            raise TypeError(f"grads[{i}] must be an array of real numbers") from exc
         if arr.dtype.kind not in "fiu":
             raise TypeError(f"grads[{i}] must be an array of real numbers; got dtype {arr.dtype}")
         out.append(arr)
@@ -157,7 +160,7 @@ def _grad_list(grads: object) -> list[np.ndarray]:
 def _arrays(params: object, grads: object) -> tuple[list[np.ndarray], list[np.ndarray]]:
     if isinstance(params, np.ndarray) or not isinstance(params, Sequence):
         raise TypeError(f"params must be a list of arrays or (name, array) pairs; got {type(params).__name__}")
-    arrays = [p[1] if isinstance(p, tuple) else p for p in params]
+    arrays = [p[1] if isinstance(p, tuple) and len(p) == 2 else p for p in params]
     grads = _grad_list(grads)
     if len(grads) != len(arrays):
         raise ValueError(f"grads must have one array per parameter ({len(arrays)}); got {len(grads)}")

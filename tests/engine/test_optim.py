@@ -130,6 +130,8 @@ def test_clip_by_value_clamps_each_entry():
         (lambda: make_optimizer("sgd", 0.1).step([np.ones(2)], []), "grads"),
         (lambda: make_optimizer("sgd", 0.1).step([[1.0, 2.0]], [np.ones(2)]), "params"),
         (lambda: make_optimizer("sgd", 0.1).step(np.ones(2), [np.ones(2)]), "params"),
+        (lambda: make_optimizer("sgd", 0.1).step([("W",)], [np.ones(2)]), "params"),
+        (lambda: clip_by_value([[1.0, [2.0]]], 1.0), "grads"),
         (lambda: clip_by_global_norm([np.ones(2)], 0.0), "max_norm"),
         (lambda: clip_by_global_norm(np.ones(2), 1.0), "grads"),
         (lambda: clip_by_value([np.ones(2)], -1.0), "limit"),
