@@ -72,10 +72,10 @@ if os.environ.get("VGDOCS_TEST_PERTURB") == "sigmoid-derivative":
 """
 
 
-def make_project(root: Path, *, notebook: bool = False) -> Path:
+def make_project(root: Path, *, notebook: bool = False, page: str = PAGE) -> Path:
     """Write a one-page (optionally plus one notebook) mkdocs project using the drift hook; return it."""
     (root / "docs").mkdir(parents=True)
-    (root / "docs" / "index.md").write_text(PAGE, encoding="utf-8")
+    (root / "docs" / "index.md").write_text(page, encoding="utf-8")
     (root / "ledgerdemo.py").write_text(DEMO_MODULE, encoding="utf-8")
     plugins = ["  - markdown-exec"]
     if notebook:

@@ -143,3 +143,26 @@ def test_notebook_numbers_reach_the_ledger_also_from_mkdocs_jupyter_cache(tmp_pa
         done = mkdocs(project, "build", "--strict", "-d", str(tmp_path / "out"), env=env)
         assert done.returncode == 0, done.stderr
     assert "Cache hit" in done.stderr
+
+
+BLAS_PAGE = """# BLAS
+
+```python exec="on" id="blas-threads"
+import numpy  # loads its BLAS
+from threadpoolctl import threadpool_info
+print("blas threads:", sorted({lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}))
+```
+"""
+
+
+@pytest.mark.parametrize("numpy_first", [False, True], ids=["env-before-numpy", "threadpoolctl-after-numpy"])
+def test_build_runs_blas_on_one_thread_whatever_the_environment_says(tmp_path: Path, numpy_first: bool) -> None:
+    project = make_project(tmp_path / "proj", page=BLAS_PAGE)
+    ledger.save(project / ledger.LEDGER_FILE, {})
+    shim = tmp_path / "early"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text("import numpy\n" if numpy_first else "import os\n")
+    env = run_env({"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2"}, pythonpath=[shim])
+    done = mkdocs(project, "build", "--strict", "-d", str(tmp_path / "out"), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "blas threads: [1]" in (tmp_path / "out" / "index.html").read_text()
