@@ -1,7 +1,8 @@
 """Fixtures for the browser suite: the site built once, served on 127.0.0.1, one Chromium, one page.
 
 Set VGDOCS_SITE_DIR to a directory already holding a fresh `mkdocs build --strict` of this repo to skip
-the build (make test builds the site once for tests/site and passes the directory on).
+the build. In a plain `pytest` run the browser tests are moved last, so they reuse the strict build that
+tests/site/conftest.py (real_site) puts in VGDOCS_SITE_DIR.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import browser_checks as bc
 import pytest
+
+from tests.browser import browser_checks as bc
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +72,9 @@ def report(session_page, site, pages) -> dict[str, list[bc.Problem]]:
     """Every page visited once with every check: page URL -> problems."""
     page, recorder = session_page
     return {name: bc.check_page(page, recorder, site, name) for name in pages}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the browser tests last, so a plain `pytest` reuses the site that tests/site built (VGDOCS_SITE_DIR)."""
+    here = Path(__file__).parent
+    items.sort(key=lambda item: Path(str(item.path)).is_relative_to(here))

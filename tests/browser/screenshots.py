@@ -12,9 +12,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import browser_checks as bc
+from tests.browser import browser_checks as bc
 
 DEFAULT_PAGES = ("", "fixes/clipping/")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shutil
 
-import browser_checks as bc
 import pytest
+
+from tests.browser import browser_checks as bc
 
 pytestmark = pytest.mark.browser
 
