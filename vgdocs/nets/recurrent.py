@@ -167,14 +167,14 @@ class RecurrentNet:
 
         h0 and c0 (B, H) start the run (zeros if omitted), like PyTorch's (output, state).
         """
-        fw = self._forward(self._input(x), h0, c0)
-        c = self._public(fw["c"].transpose(0, 2, 1, 3)) if self.cell == "lstm" else None
-        return self._public(fw["h"].transpose(0, 2, 1, 3)), c
+        run = self._forward(self._input(x), h0, c0)
+        c = self._public(np.stack(run.c, axis=2)) if self.cell == "lstm" else None
+        return self._public(np.stack(run.h, axis=2)), c
 
     @_overflow_is_data
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Readout for inputs x: (B, O) for readout "last", (B, T, O) for "every" (softmax probabilities for CE)."""
-        z = self._readout_z(self._forward(self._input(x))["h"])
+        z = self._readout_z(self._forward(self._input(x)).h)
         if self.loss_name == "softmax_ce":
             e = np.exp(z - z.max(axis=-1, keepdims=True))
             z = e / e.sum(axis=-1, keepdims=True)
@@ -184,7 +184,7 @@ class RecurrentNet:
     def loss(self, x: np.ndarray, y: np.ndarray) -> float | np.ndarray:
         """Batch-mean loss (one per network when stacked), without gradients."""
         xs = self._input(x)
-        z = self._readout_z(self._forward(xs)["h"])
+        z = self._readout_z(self._forward(xs).h)
         values = [evaluate_loss(self.loss_name, zs, ys, _LINEAR).value for zs, ys in self._pairs(z, y, xs)]
         return values[0] if not self.stacked else np.array(values)
 
@@ -192,49 +192,48 @@ class RecurrentNet:
     def gradients(self, x: np.ndarray, y: np.ndarray) -> BPTT:
         """One forward pass and full backprop through time: loss, taps and every parameter's gradient."""
         xs = self._input(x)
-        fw = self._forward(xs)
-        hs = fw["h"]
-        S, T, B, H = hs.shape
-        z = self._readout_z(hs)
+        run = self._forward(xs)
+        T = len(run.h)
+        S, B, H = run.h[0].shape
+        z = self._readout_z(run.h)
         evals = [evaluate_loss(self.loss_name, zs, ys, _LINEAR) for zs, ys in self._pairs(z, y, xs)]
         delta = np.stack([e.delta for e in evals]).reshape(z.shape)
         outputs = np.stack([e.output for e in evals]).reshape(z.shape)
-        W_out = self._p["W_out"]
+        p = self._p
         if self.readout == "last":
-            top, g_top = hs[:, -1], delta @ W_out
+            top, g_top = run.h[-1], delta @ p["W_out"]
         else:
-            top, g_top = hs.transpose(0, 2, 1, 3), (delta @ W_out[:, None]).transpose(0, 2, 1, 3)
+            top, g_top = np.stack(run.h, axis=2), delta @ p["W_out"][:, None]
         flat_delta = delta.reshape(S, -1, self.output_size)
         grads = {"W_out": flat_delta.mT @ top.reshape(S, -1, H), "b_out": flat_delta.sum(axis=1)}
 
-        W_hh = self._p["W_hh"]
         step_back = _STEP_BACK[self.cell]
-        d_ax = np.empty(fw["ax"].shape)
-        d_ah = np.empty(fw["ax"].shape) if self.cell == "gru" else d_ax
-        d_h = np.empty(hs.shape)
+        W_hh = p["W_hh"]
+        dW_ih, dW_hh = np.zeros(p["W_ih"].shape), np.zeros(W_hh.shape)
+        db_ih, db_hh = np.zeros((S, B, W_hh.shape[1])), np.zeros((S, B, W_hh.shape[1]))
+        d_h, d_x = [None] * T, [None] * T
         gh = np.zeros((S, B, H))
         gc = np.zeros((S, B, H))
         for t in range(T - 1, -1, -1):
             if self.readout == "every":
-                gh = gh + g_top[:, t]
+                gh = gh + g_top[:, :, t]
             elif t == T - 1:
                 gh = g_top
-            d_h[:, t] = gh
-            d_ax[:, t], d_ah[:, t], gh, gc = step_back(self._step_cache(fw, t), gh, gc, W_hh)
-
-        h_prev = np.concatenate([fw["h0"][:, None], hs[:, :-1]], axis=1)
-        grads["W_ih"] = d_ax.reshape(S, T * B, -1).mT @ fw["x"].reshape(-1, T * B, self.input_size)
-        grads["W_hh"] = d_ah.reshape(S, T * B, -1).mT @ h_prev.reshape(S, T * B, H)
-        grads["b_ih"] = d_ax.sum(axis=(1, 2))
-        grads["b_hh"] = d_ah.sum(axis=(1, 2))
-        input_grad = d_ax @ self._p["W_ih"][:, None]
+            d_h[t] = gh
+            da_x, da_h, gh, gc = step_back(run.cache[t], gh, gc, W_hh)
+            dW_ih += da_x.mT @ run.x[t]
+            dW_hh += da_h.mT @ run.h_prev(t)
+            db_ih += da_x
+            db_hh += da_h
+            d_x[t] = da_x @ p["W_ih"]
+        grads |= {"W_ih": dW_ih, "W_hh": dW_hh, "b_ih": db_ih.sum(axis=1), "b_hh": db_hh.sum(axis=1)}
         loss = np.array([e.value for e in evals])
         return BPTT(
             loss=float(loss[0]) if not self.stacked else loss,
             output=self._public(outputs),
-            hidden=self._public(hs.transpose(0, 2, 1, 3)),
-            hidden_grads=self._public(d_h.transpose(0, 2, 1, 3)),
-            input_grad=self._public(input_grad.transpose(0, 2, 1, 3)),
+            hidden=self._public(np.stack(run.h, axis=2)),
+            hidden_grads=self._public(np.stack(d_h, axis=2)),
+            input_grad=self._public(np.stack(d_x, axis=2)),
             grads={name: self._public(grads[name]) for name in _NAMES},
         )
 
@@ -252,14 +251,14 @@ class RecurrentNet:
         ks = [self._step_index("ks", k, T) for k in ks]
         if not ks or max(ks) > t:
             raise ValueError(f"ks must be a non-empty list of steps <= t={t}; got {list(ks)}")
-        fw = self._forward(xs)
-        S, _, B, H = fw["h"].shape
+        run = self._forward(xs)
+        S, B, H = run.h[0].shape
         W = self._p["W_hh"][:, None]
         gh = np.broadcast_to(np.eye(H), (S, B, H, H))
         gc = np.zeros((S, B, H, H))
         found = {t: gh}
         for step in range(t, min(ks), -1):
-            cache = tuple(a[:, :, None] for a in self._step_cache(fw, step))
+            cache = tuple(a[:, :, None] for a in run.cache[step])  # a unit-vector axis before the units
             _, _, gh, gc = _STEP_BACK[self.cell](cache, gh, gc, W)
             found[step - 1] = gh
         return self._public(np.stack([found[k] for k in ks], axis=1))
@@ -326,76 +325,75 @@ class RecurrentNet:
             return arr
         raise ValueError(f"{name} must have shape ({B}, {H}) (batch, hidden_size); got {arr.shape}")
 
-    def _forward(self, xs: np.ndarray, h0: object = None, c0: object = None) -> dict[str, np.ndarray]:
-        """Run the cell over time; every array the backward pass needs, time-major (S, T, B, ...)."""
+    def _forward(self, xs: np.ndarray, h0: object = None, c0: object = None) -> _Run:
+        """Run the cell over time, keeping per step what the backward pass needs (small arrays only)."""
         if c0 is not None and self.cell != "lstm":
             raise ValueError(f"c0 is the LSTM cell state; cell={self.cell!r} takes h0 only")
         S, H = self.stack, self.hidden_size
         B, T = xs.shape[1], xs.shape[2]
         p = self._p
-        # time-major so that each step reads and writes contiguous (B, width) blocks
-        x_tm = np.ascontiguousarray(xs.transpose(0, 2, 1, 3))
-        ax = (x_tm.reshape(-1, T * B, self.input_size) @ p["W_ih"].mT).reshape(S, T, B, -1)
-        ax += p["b_ih"][:, None, None]
         h = np.zeros((S, B, H)) if h0 is None else self._state("h0", h0, B)
         c = np.zeros((S, B, H)) if c0 is None else self._state("c0", c0, B)
-        W_t = np.ascontiguousarray(p["W_hh"].mT)
-        hs = np.empty((S, T, B, H))
-        out: dict[str, np.ndarray] = {"x": x_tm, "ax": ax, "h": hs, "h0": h, "c0": c}
+        run = _Run(x=[xs[:, :, t] for t in range(T)], h0=h)
         if self.cell == "rnn":
-            zs = ax + p["b_hh"][:, None, None]
-            for t in range(T):
-                zs[:, t] += h @ W_t
-                h = hs[:, t] = self.act(zs[:, t])
-            out["d"] = self.act.derivative(zs)
-        elif self.cell == "lstm":
-            acts = ax + p["b_hh"][:, None, None]
-            cs = np.empty((S, T, B, H))
-            tcs = np.empty((S, T, B, H))
-            scale, shift = _lstm_gate_constants(H)
-            for t in range(T):
-                a = acts[:, t]
-                a += h @ W_t
-                a *= scale
+            W_x, W_h = p["W_ih"].mT, p["W_hh"].mT
+            b = (p["b_ih"] + p["b_hh"])[:, None]
+            for x_t in run.x:
+                z = x_t @ W_x
+                z += h @ W_h
+                z += b
+                h = self.act(z)
+                run.h.append(h)
+                run.cache.append((self.act.derivative(z),))
+            return run
+        # sigmoid(v) = (1 + tanh(v/2)) / 2: halving the sigmoid gates' columns lets one tanh call
+        # (no overflow for any finite v) produce every gate
+        G = _GATES[self.cell]
+        scale = np.full(G * H, 0.5)
+        scale[2 * H:3 * H] = 1.0  # the tanh block: g (LSTM) or n (GRU)
+        shift = 1.0 - scale
+        W_x, W_h = p["W_ih"].mT * scale, p["W_hh"].mT * scale
+        if self.cell == "lstm":
+            b = ((p["b_ih"] + p["b_hh"]) * scale)[:, None]
+            for x_t in run.x:
+                a = x_t @ W_x
+                a += h @ W_h
+                a += b
                 np.tanh(a, out=a)
                 a *= scale
                 a += shift
-                c = cs[:, t] = a[..., H:2 * H] * c + a[..., :H] * a[..., 2 * H:3 * H]
-                tc = tcs[:, t] = np.tanh(c)
-                h = hs[:, t] = a[..., 3 * H:] * tc
-            out.update(act=acts, c=cs, tc=tcs)
-        else:
-            rs, zs, ns, ghn = (np.empty((S, T, B, H)) for _ in range(4))
-            b_hh = p["b_hh"][:, None]
-            for t in range(T):
-                gh = h @ W_t
-                gh += b_hh
-                gx = ax[:, t]
-                # sigmoid(v) = (1 + tanh(v/2)) / 2: one ufunc call, no overflow for any finite v
-                r = rs[:, t] = 0.5 + 0.5 * np.tanh(0.5 * (gx[..., :H] + gh[..., :H]))
-                z = zs[:, t] = 0.5 + 0.5 * np.tanh(0.5 * (gx[..., H:2 * H] + gh[..., H:2 * H]))
-                ghn[:, t] = gh[..., 2 * H:]
-                n = ns[:, t] = np.tanh(gx[..., 2 * H:] + r * ghn[:, t])
-                h = hs[:, t] = n + z * (h - n)
-            out.update(r=rs, z=zs, n=ns, ghn=ghn)
-        return out
+                c_prev = c
+                c = a[..., H:2 * H] * c_prev
+                c += a[..., :H] * a[..., 2 * H:3 * H]
+                tc = np.tanh(c)
+                h = a[..., 3 * H:] * tc
+                run.h.append(h)
+                run.c.append(c)
+                run.cache.append((a, tc, c_prev))
+            return run
+        b_x, b_h = p["b_ih"][:, None] * scale, p["b_hh"][:, None] * scale
+        for x_t in run.x:
+            gx = x_t @ W_x
+            gx += b_x
+            gh = h @ W_h
+            gh += b_h
+            rz = np.tanh(gx[..., :2 * H] + gh[..., :2 * H])
+            rz *= 0.5
+            rz += 0.5
+            ghn = gh[..., 2 * H:]
+            n = np.tanh(gx[..., 2 * H:] + rz[..., :H] * ghn)
+            h_prev = h
+            h = n + rz[..., H:] * (h_prev - n)
+            run.h.append(h)
+            run.cache.append((rz, n, ghn, h_prev))
+        return run
 
-    def _step_cache(self, fw: dict[str, np.ndarray], t: int) -> tuple[np.ndarray, ...]:
-        """The arrays step t's backward needs, each (S, B, width)."""
-        if self.cell == "rnn":
-            return (fw["d"][:, t],)
-        if self.cell == "lstm":
-            c_prev = fw["c"][:, t - 1] if t > 0 else fw["c0"]
-            return fw["act"][:, t], fw["tc"][:, t], c_prev
-        h_prev = fw["h"][:, t - 1] if t > 0 else fw["h0"]
-        return fw["r"][:, t], fw["z"][:, t], fw["n"][:, t], fw["ghn"][:, t], h_prev
-
-    def _readout_z(self, hs: np.ndarray) -> np.ndarray:
-        """Readout pre-activations from time-major hidden states: (S, B, O) or (S, B, T, O)."""
+    def _readout_z(self, hs: list[np.ndarray]) -> np.ndarray:
+        """Readout pre-activations: (S, B, O) from the last state, or (S, B, T, O) from every one."""
         W_out, b_out = self._p["W_out"], self._p["b_out"]
         if self.readout == "every":
-            return hs.transpose(0, 2, 1, 3) @ W_out[:, None].mT + b_out[:, None, None]
-        return hs[:, -1] @ W_out.mT + b_out[:, None]
+            return np.stack(hs, axis=2) @ W_out[:, None].mT + b_out[:, None, None]
+        return hs[-1] @ W_out.mT + b_out[:, None]
 
     def _pairs(self, z: np.ndarray, y: object, xs: np.ndarray):
         """(z, y) per network, flattened to the 2-D outputs and targets evaluate_loss takes."""
@@ -427,14 +425,19 @@ class RecurrentNet:
         return int(k)
 
 
-def _lstm_gate_constants(H: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-unit scale and shift so that tanh(a*scale)*scale + shift is sigmoid on i, f, o and tanh on g.
+@dataclass
+class _Run:
+    """One forward run, per time step: inputs, states and what each backward step needs."""
 
-    sigmoid(v) = (1 + tanh(v/2)) / 2, so all four gates cost one tanh call without overflow.
-    """
-    scale = np.full(4 * H, 0.5)
-    scale[2 * H:3 * H] = 1.0
-    return scale, 1.0 - scale
+    x: list[np.ndarray]
+    h0: np.ndarray
+    h: list[np.ndarray] = field(default_factory=list)
+    c: list[np.ndarray] = field(default_factory=list)
+    cache: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+
+    def h_prev(self, t: int) -> np.ndarray:
+        """The state entering step t."""
+        return self.h[t - 1] if t > 0 else self.h0
 
 
 def _rnn_back(cache, gh, gc, W):
@@ -443,8 +446,8 @@ def _rnn_back(cache, gh, gc, W):
     Every step function returns (dL/d input-side pre-activations, dL/d hidden-side ones, dL/dh_prev,
     dL/dc_prev); arrays may carry extra broadcast axes (the Jacobian's unit-vector axis).
     """
-    (d,) = cache
-    da = gh * d
+    (slope,) = cache
+    da = gh * slope
     return da, da, da @ W, gc
 
 
@@ -454,14 +457,18 @@ def _lstm_back(cache, gh, gc, W):
     H = tc.shape[-1]
     i, f, g, o = a[..., :H], a[..., H:2 * H], a[..., 2 * H:3 * H], a[..., 3 * H:]
     gc = gc + gh * o * (1.0 - tc * tc)
-    da = np.concatenate([gc * g * i * (1.0 - i), gc * c_prev * f * (1.0 - f),
-                         gc * i * (1.0 - g * g), gh * tc * o * (1.0 - o)], axis=-1)
+    slope = a * (1.0 - a)  # sigmoid' on i, f, o
+    slope[..., 2 * H:3 * H] = 1.0 - g * g  # tanh' on g
+    da = np.concatenate([gc * g, gc * c_prev, gc * i, gh * tc], axis=-1)
+    da *= slope
     return da, da, da @ W, gc * f
 
 
 def _gru_back(cache, gh, gc, W):
     """Step backward of the GRU: input-side and hidden-side pre-activation grads differ by r on n."""
-    r, z, n, ghn, h_prev = cache
+    rz, n, ghn, h_prev = cache
+    H = n.shape[-1]
+    r, z = rz[..., :H], rz[..., H:]
     dn = gh * (1.0 - z) * (1.0 - n * n)
     dz = gh * (h_prev - n) * z * (1.0 - z)
     dr = dn * ghn * r * (1.0 - r)
