@@ -173,8 +173,8 @@ def test_table_rejects_bad_input_with_named_arguments():
 
 def test_sentence_formats_fields_in_house_style_unless_a_spec_is_given(page):
     result = decay(depth=10)
-    text = sentence(result, "After {depth} layers the norm is {norms[0]} ({first_over_last:.2e} of the last).")
-    assert text == "After 10 layers the norm is 9.54e-7 (3.81e-06 of the last)."
+    text = sentence(result, "After {depth} layers the norm is {norms[0]} ({first_over_last:.2e} of {norms[-1]}).")
+    assert text == "After 10 layers the norm is 9.54e-7 (3.81e-06 of 0.25)."
     assert ledger.published()["demo/demo.decay/first_over_last"] == result.first_over_last
 
 

@@ -16,7 +16,7 @@ __all__ = ["sentence"]
 def sentence(obj: object, template: str) -> str:
     """`template` filled from `obj`'s dataclass fields ('{ratio}' -> fmt(ratio), '{ratio:.1%}' as asked).
 
-    Fields can be indexed or followed: '{norms[0]}', '{history.final_loss}'. Publishes `obj`'s numbers.
+    Fields can be indexed or followed: '{norms[0]}', '{norms[-1]}', '{history.final_loss}'. Publishes `obj`'s numbers.
     """
     if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
         raise TypeError(f"obj must be a Result (a dataclass instance); got {type(obj).__name__}")
@@ -56,6 +56,9 @@ class _Quoted:
         return self.__format__("")
 
     def __getitem__(self, key: Any) -> _Quoted:
+        # str.format passes '{x[-1]}' as the string '-1'; index from the end as Python would.
+        if isinstance(key, str) and key.startswith("-") and key[1:].isdigit():
+            key = int(key)
         return _Quoted(self.value[key])
 
     def __getattr__(self, name: str) -> _Quoted:
