@@ -27,6 +27,7 @@ class DepthSweep(Result):
     width: int
     labels: tuple[str, ...]
     first_over_top: np.ndarray  # (networks, depths)
+    deepest: int
     sigmoid_deepest: float
 
     def table(self, which: str | None = None) -> Table:
@@ -46,7 +47,7 @@ def depth_sweep(depths: Sequence[int] = (2, 4, 8, 16, 32), width: int = 64, batc
     nets = (("sigmoid", "xavier_normal", "sigmoid + Xavier"), ("relu", "he_normal", "ReLU + He"))
     ratios = np.array([[_ratio(a, i, int(d), width, batch, seed) for d in ds] for a, i, _ in nets])
     return DepthSweep(seed=seed, depths=ds, width=width, labels=tuple(lab for _, _, lab in nets),
-                      first_over_top=ratios, sigmoid_deepest=float(ratios[0, -1]))
+                      first_over_top=ratios, deepest=int(ds[-1]), sigmoid_deepest=float(ratios[0, -1]))
 
 
 def _ratio(act: str, init: str, depth: int, width: int, batch: int, seed: int) -> float:

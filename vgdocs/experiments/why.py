@@ -139,7 +139,7 @@ class ActivationCurves(Result):
             panels=(Panel(f_series, "x", "f(x)", "activation"), Panel(d_series, "x", "f'(x)", "slope")),
             alt=f"Two line plots over x from {self.x[0]:g} to {self.x[-1]:g}: the activations {listed} (left) "
                 f"and their derivatives (right). The right panel shows how large a factor each can pass back.",
-            title="Activation functions and their slopes",
+            title=f"Activation functions and their slopes: {listed}",
         )
 
 
@@ -250,7 +250,12 @@ class GradientFlow(Result):
         """Log-scale per-layer profile: real networks solid, scalar toy dashed."""
         k = np.arange(1, self.depth + 1)
         series = [Series(lab, k, self.ratios[i], "line") for i, lab in enumerate(self.labels)]
-        series += [Series(f"toy {a}", k, self.toy[j], "dashed") for j, a in enumerate(self.toy_activations)]
+        toys: dict[bytes, list[str]] = {}  # activations whose toy chains coincide share one line
+        for j, a in enumerate(self.toy_activations):
+            toys.setdefault(self.toy[j].tobytes(), []).append(a)
+        for names in toys.values():
+            j = self.toy_activations.index(names[0])
+            series.append(Series("toy " + " and ".join(names), k, self.toy[j], "dashed"))
         return Figure(
             panels=(Panel(tuple(series), "hidden layer (1 = input side)", "‖δ_k‖ / ‖δ_top‖", logy=True),),
             alt=f"Log-scale plot of the gradient norm at each of {self.depth} hidden layers relative to the top one. "

@@ -20,7 +20,7 @@ from vgdocs.nets.mlp import MLP
 from vgdocs.present.spec import Figure, Panel, Series, Table
 from vgdocs.train import train
 
-__all__ = ["XorRuns", "xor_runs"]
+__all__ = ["LearningRates", "XorRuns", "learning_rates", "xor_runs"]
 
 PROBE = (1.0, 0.0)
 
@@ -73,12 +73,17 @@ class XorRuns(Result):
                      formats=(None, None, ".3g", ".3g", ".3g"))
 
     def figure(self, which: str | None = None) -> Figure:
-        """Loss curves: one panel per variant, one line per seed, with the chance loss ln 2 marked."""
+        """Loss curves: one panel per variant, one line per seed (dashed if unsolved), chance loss ln 2 marked."""
         t = np.arange(self.epochs)
         panels = []
         for i, a in enumerate(self.activations):
-            series = tuple(Series(f"seed {int(s)}", t, self.loss_curves[i, j]) for j, s in enumerate(self.seeds))
-            panels.append(Panel(series, "epoch", "binary cross-entropy", f"{a} hidden layers",
+            series, named = [], set()
+            for j in range(len(self.seeds)):
+                kind = "solved" if self.solved[i, j] else "not solved"
+                label = "" if kind in named else f"{kind} (one line per seed)"
+                named.add(kind)
+                series.append(Series(label, t, self.loss_curves[i, j], "line" if self.solved[i, j] else "dashed"))
+            panels.append(Panel(tuple(series), "epoch", "binary cross-entropy", f"{a} hidden layers",
                                 hlines=((self.chance_loss, "ln 2: answering 0.5"),)))
         summary = "; ".join(f"{a}: {int(c)} of {self.n_seeds} seeds solved, median final loss "
                             f"{np.median(self.final_loss[i]):.3g}" for i, (a, c) in
@@ -119,4 +124,40 @@ def xor_runs(activations: Sequence[str] = ("sigmoid", "relu"), seeds: Sequence[i
         outputs=outputs, probe_prediction=outputs[:, :, probe], solved=solved, solved_count=count,
         first_over_last=np.array(ratios).reshape(shape), chance_loss=math.log(2.0), n_seeds=int(seed_list.size),
         sigmoid_solved=int(by_name.get("sigmoid", -1)), relu_solved=int(by_name.get("relu", -1)),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LearningRates(Result):
+    """XOR seeds solved and median final loss per learning rate and hidden activation (200 epochs of Adam)."""
+
+    lrs: np.ndarray
+    activations: tuple[str, ...]
+    epochs: int
+    n_seeds: int
+    solved_count: np.ndarray  # (lrs, activations)
+    median_loss: np.ndarray  # (lrs, activations)
+    median_probe: np.ndarray  # (lrs, activations): median P(1 | [1, 0])
+
+    def table(self, which: str | None = None) -> Table:
+        """One row per (learning rate, activation)."""
+        rows = tuple((float(lr), a, f"{int(self.solved_count[i, j])} of {self.n_seeds}", float(self.median_loss[i, j]),
+                      float(self.median_probe[i, j]))
+                     for i, lr in enumerate(self.lrs) for j, a in enumerate(self.activations))
+        return Table(("Adam learning rate", "hidden activation", "seeds solved", "median final loss",
+                      "median P(1 | [1, 0])"), rows,
+                     caption=f"The same {self.n_seeds} seeds and {self.epochs} epochs at each learning rate.",
+                     formats=(".3g", None, None, ".3g", ".3g"))
+
+
+@experiment("xor.learning_rates")
+def learning_rates(lrs: Sequence[float] = (1e-3, 1e-2), *, seed: int = 0) -> LearningRates:
+    """`xor_runs` (its default seeds and epochs) at each learning rate in `lrs`."""
+    runs = [xor_runs(lr=finite_float("lrs[]", lr, positive=True)) for lr in lrs]
+    first = runs[0]
+    return LearningRates(
+        seed=seed, lrs=np.array([r.lr for r in runs]), activations=first.activations, epochs=first.epochs,
+        n_seeds=first.n_seeds, solved_count=np.array([r.solved_count for r in runs]),
+        median_loss=np.array([np.median(r.final_loss, axis=1) for r in runs]),
+        median_probe=np.array([np.median(r.probe_prediction, axis=1) for r in runs]),
     )

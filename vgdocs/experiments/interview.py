@@ -1,0 +1,102 @@
+"""Interview answers that need a measurement no other page makes: residual paths and gated memory.
+
+Experiments for docs/interview.md (the other answers quote experiments from their own pages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vgdocs._checks import finite_float, positive_int, rng_from
+from vgdocs.experiments._core import Result, experiment
+from vgdocs.experiments.why import delta_profile
+from vgdocs.nets.mlp import MLP
+from vgdocs.nets.recurrent import RecurrentNet
+from vgdocs.present.spec import Table
+
+__all__ = ["GatedMemory", "ResidualFlow", "gated_memory", "residual_flow"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResidualFlow(Result):
+    """||dL/dz|| at the first hidden layer over the top one, sigmoid net with and without skip connections."""
+
+    depth: int
+    width: int
+    plain: float
+    residual: float
+
+    def table(self, which: str | None = None) -> Table:
+        """Two rows: plain and residual."""
+        return Table(("sigmoid network", "first / top gradient"),
+                     (("plain stack", self.plain), ("with residual connections", self.residual)),
+                     caption=f"{self.depth} hidden layers of width {self.width}, Xavier weights, at initialisation.",
+                     formats=(None, ".3g"))
+
+
+@experiment("interview.residual_flow")
+def residual_flow(depth: int = 20, width: int = 64, batch: int = 128, *, seed: int = 0) -> ResidualFlow:
+    """First/top gradient ratio of a deep sigmoid + Xavier net, plain and with y = x + F(x) blocks."""
+    depth, width, batch = positive_int("depth", depth), positive_int("width", width), positive_int("batch", batch)
+    plain, _, _ = delta_profile("sigmoid", "xavier_normal", depth=depth, width=width, batch=batch, seed=seed)
+    rng = rng_from("seed", seed)
+    net = MLP([width] + [width] * depth + [1], "sigmoid", init="xavier_normal", residual=True, seed=rng)
+    x, y = rng.standard_normal((batch, width)), rng.standard_normal((batch, 1))
+    res = net.gradients(x, y).delta_norms
+    return ResidualFlow(seed=seed, depth=depth, width=width, plain=float(plain[0] / plain[-1]),
+                        residual=float(res[0] / res[-1]))
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatedMemory(Result):
+    """||dL/dh|| at chosen time lags relative to lag 0, for a vanilla RNN and LSTMs with several forget biases."""
+
+    steps: int
+    hidden: int
+    labels: tuple[str, ...]
+    lags: np.ndarray
+    relative: np.ndarray  # (cells, lags)
+    rnn_at_far: float
+    lstm_open_at_far: float
+    lstm_closed_at_far: float
+    far_lag: int
+    open_bias: float
+
+    def table(self, which: str | None = None) -> Table:
+        """One row per cell, one column per lag."""
+        rows = tuple((lab, *(float(v) for v in self.relative[i])) for i, lab in enumerate(self.labels))
+        return Table(("cell", *(f"lag {int(k)}" for k in self.lags)), rows,
+                     caption=f"Gradient norm k steps before the last of {self.steps}, relative to the last step "
+                             f"({self.hidden} units, loss on the last step only, at initialisation).",
+                     formats=(None,) + (".3g",) * len(self.lags))
+
+
+@experiment("interview.gated_memory")
+def gated_memory(steps: int = 100, hidden: int = 32, inputs: int = 4, batch: int = 16, *,
+                 forget_biases: Sequence[float] = (0.0, 1.0, 3.0), lags: Sequence[int] = (1, 10, 25, 50),
+                 seed: int = 0) -> GatedMemory:
+    """Gradient against time lag for a vanilla tanh RNN and for LSTMs with each forget-gate bias."""
+    steps, hidden = positive_int("steps", steps), positive_int("hidden", hidden)
+    inputs, batch = positive_int("inputs", inputs), positive_int("batch", batch)
+    biases = [finite_float("forget_biases[]", b) for b in forget_biases]
+    lag_idx = np.array([positive_int("lags[]", k) for k in lags])
+    if lag_idx.max() >= steps:
+        raise ValueError(f"lags must be below steps ({steps}); got {list(lag_idx)}")
+    rng = rng_from("seed", seed)
+    x, y = rng.standard_normal((batch, steps, inputs)), rng.standard_normal((batch, 1))
+    nets = [("vanilla RNN", RecurrentNet("rnn", inputs, hidden, 1, seed=seed))]
+    nets += [(f"LSTM, forget bias {b:g}", RecurrentNet("lstm", inputs, hidden, 1, forget_bias=b, seed=seed))
+             for b in biases]
+    rel = []
+    for _, net in nets:
+        lag = net.gradients(x, y).lag_norms
+        rel.append(lag[lag_idx] / lag[0])
+    relative = np.array(rel)
+    return GatedMemory(
+        seed=seed, steps=steps, hidden=hidden, labels=tuple(n for n, _ in nets), lags=lag_idx, relative=relative,
+        rnn_at_far=float(relative[0, -1]), lstm_open_at_far=float(relative[-1, -1]),
+        lstm_closed_at_far=float(relative[1, -1]), far_lag=int(lag_idx[-1]), open_bias=biases[-1],
+    )
