@@ -133,10 +133,9 @@ def mkdocs(
 
 
 def ledger_cli(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run the ledger command line (`vgdocs.ledger.cli_main`) in `project`."""
-    code = "import sys; from vgdocs.ledger import cli_main; sys.exit(cli_main(sys.argv[1:]))"
+    """Run `python -m vgdocs ledger <args>` in `project`."""
     return subprocess.run(
-        [sys.executable, "-c", code, *args],
+        [sys.executable, "-m", "vgdocs", "ledger", *args],
         cwd=project,
         env=env or run_env(),
         capture_output=True,
