@@ -59,8 +59,8 @@ def slope_bound(activation: ActivationLike, n: int) -> float:
 
     For the sigmoid, 0.25**n: ten layers shrink a gradient by at least 0.25**10 ~ 9.5e-7 (unit weights).
     """
-    act = _act(activation)
-    return act.max_slope ** nonnegative_int("n", n)
+    slope, n = _act(activation).max_slope, nonnegative_int("n", n)
+    return math.inf if n * math.log(slope) > math.log(np.finfo(np.float64).max) else slope**n
 
 
 def effective_learning_rate(lr: float, activation: ActivationLike, n: int) -> float:
