@@ -52,8 +52,9 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # Browser tests drive Debian's Chromium; install it only where it is missing and apt-get exists.
+# GitHub's runners bring Chrome, which the browser tests use there.
 chromium:
-	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then \
+	@if [ ! -x /usr/bin/chromium ] && [ "$${GITHUB_ACTIONS:-}" != true ] && command -v apt-get >/dev/null; then \
 		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
 		$$sudo apt-get update -qq; \
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
