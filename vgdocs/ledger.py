@@ -305,7 +305,13 @@ class Drift:
         pages = Counter(c.page for c in self.changed) + Counter(page_of(k) for k, _ in self.gone + self.missing)
         if len(pages) > 1:
             lines.append("By page: " + ", ".join(f"{p} {n}" for p, n in sorted(pages.items())))
-        lines.append(f"If these changes are intended, accept the new numbers with: {UPDATE_COMMAND}")
+        if self.conflicts:
+            lines.append(
+                "A key with two values cannot be accepted: make the result deterministic (seeded, same inputs) "
+                "or call it with different arguments."
+            )
+        if self.changed or self.gone or self.missing:
+            lines.append(f"If these changes are intended, accept the new numbers with: {UPDATE_COMMAND}")
         return "\n".join(lines)
 
 

@@ -88,6 +88,26 @@ def test_deleted_block_and_new_block_are_reported(site: Path) -> None:
     assert "index/demo.slopes(depth=3)/max_slope [index.md]: 0.25" in done.stderr
 
 
+TWICE_PAGE = """# Twice
+
+```python exec="on" id="twice"
+import dataclasses
+from ledgerdemo import slopes
+from vgdocs.ledger import publish
+publish(slopes(depth=4))
+publish(dataclasses.replace(slopes(depth=4), max_slope=0.3))
+```
+"""
+
+
+def test_update_refuses_a_key_published_twice_with_different_values(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "proj", page=TWICE_PAGE)
+    done = ledger_cli(project, "update")
+    assert done.returncode != 0
+    assert "index/demo.slopes(depth=4)/max_slope [index.md]: 0.25, 0.3" in done.stderr
+    assert not (project / ledger.LEDGER_FILE).exists()
+
+
 def test_missing_ledger_file_fails_strict_build(tmp_path: Path) -> None:
     project = make_project(tmp_path / "proj")
     done = mkdocs(project, "build", "--strict", "-d", str(tmp_path / "out"))

@@ -158,6 +158,7 @@ def test_publishing_a_key_twice_with_another_value_is_a_conflict(fresh_ledger) -
         conflicts=fresh_ledger.conflicts(),
     )
     assert not drift.clean and "why/why.a(seed=0)/x [why.md]: 1.0, 2.0" in drift.message()
+    assert "make the result deterministic" in drift.message() and "ledger update" not in drift.message()
 
 
 def test_kernel_side_publish_goes_through_the_spool(fresh_ledger, monkeypatch, tmp_path) -> None:

@@ -85,17 +85,20 @@ def on_post_build(*, config) -> None:
     recorded = ledger.published()
     if record := os.environ.get(ledger.RECORD_ENV):
         ledger.save(record, recorded)
-    if os.environ.get(ledger.COMPARE_ENV) == "0":
-        return
     ledger_file = Path(config.config_file_path).parent / ledger.LEDGER_FILE
-    if ledger_file.exists():
+    if os.environ.get(ledger.COMPARE_ENV) == "0":
+        accepted = recorded  # the caller compares or accepts; only conflicts are reported here
+    elif ledger_file.exists():
         accepted = ledger.load(ledger_file)
     else:
         accepted = {}
         log.warning(f"no ledger file at {ledger_file}; create it with: {ledger.UPDATE_COMMAND}")
     drift = ledger.compare(accepted, recorded, partial=bool(_state["dirty"]), conflicts=ledger.conflicts())
     if drift.clean:
-        log.info(f"ledger: {len(recorded)} published numbers match {ledger.LEDGER_FILE}")
+        log.info(
+            f"ledger: {len(recorded)} published numbers"
+            + (" recorded" if accepted is recorded else f" match {ledger.LEDGER_FILE}")
+        )
         return
     report = drift.message(ledger.LEDGER_FILE)
     if _state["command"] == "serve" or not config.strict:
