@@ -42,8 +42,9 @@ class Setup:
     residual: bool = False
     optimizer: str = "momentum"
     lr: float = 0.01
+    weight_decay: float = 0.0
     clip_norm: float | None = None
-    steps: int = 200
+    steps: int = 150
     batch_size: int = 64
     record_every: int = 10
 
@@ -60,14 +61,16 @@ class Setup:
 
     def net(self, seed: int) -> MLP:
         """A freshly initialised network for this setup (softmax cross-entropy over 10 digits)."""
-        positive_int("depth", self.depth)
+        if positive_int("depth", self.depth) < 2:
+            raise ValueError(f"depth must be at least 2 hidden layers (a profile needs two ends); got {self.depth}")
         return MLP([64, *[self.width] * self.depth, 10], self.activation, init=self.init, init_std=self.init_std,
                    norm=self.norm, residual=self.residual, loss="softmax_ce", seed=seed)
 
     def describe(self) -> str:
-        """A short human-readable recipe, e.g. 'sigmoid, xavier_normal, 10x32, sgd lr 0.1'."""
+        """A short human-readable recipe, e.g. 'sigmoid, xavier_normal, 10x32, momentum lr 0.01'."""
         init = f"normal(std {self.init_std:g})" if self.init == "normal" else self.init
-        extras = [f"{self.norm}norm" if self.norm else "", "residual" if self.residual else "",
+        extras = [f"{self.norm} norm" if self.norm else "", "residual" if self.residual else "",
+                  f"weight decay {self.weight_decay:g}" if self.weight_decay else "",
                   f"clip {self.clip_norm:g}" if self.clip_norm else ""]
         return ", ".join([self.activation, init, f"{self.depth}x{self.width}", f"{self.optimizer} lr {self.lr:g}",
                           *[e for e in extras if e]])
@@ -86,11 +89,13 @@ class Run:
     delta_norms: ||dL/dz|| per hidden layer at initialisation, input side first; delta_ratio: its
     first entry over its last; verdict: vgdocs.diagnose's reading of it. grad_norms:
     ||dL/dW|| per weight layer (output last). steps/loss: training loss on the probe batch at each
-    recorded step. overflow_step: first step whose loss or gradients were not finite (training
+    recorded step; initial_loss / final_loss: on the whole training set before and after training.
+    overflow_step: first step whose loss or gradients were not finite (training
     stopped there), else None. The *_history arrays hold one row per recorded step, as in
     vgdocs.train.History: grad norms and update ratios ||step on W|| / ||W|| per weight layer,
     saturated and dead unit fractions per hidden layer; update_ratio: the median update ratio per
-    weight layer over the run. clip_fraction: share of steps on which clipping bound.
+    weight layer over the run; weight_change: ||W_end - W_start|| / ||W_start|| per weight layer.
+    clip_fraction: share of steps on which clipping bound.
     """
 
     label: str
@@ -107,6 +112,7 @@ class Run:
     saturated_history: np.ndarray
     dead_history: np.ndarray
     clip_fraction: float
+    weight_change: np.ndarray
     delta_ratio: float
     verdict: str
     update_ratio: np.ndarray
@@ -128,29 +134,32 @@ def probe_batch(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run(setup: Setup, label: str, seed: int) -> Run:
-    """Measure `setup` (memoised during a site build): profile at initialisation, then train."""
+    """Measure `setup` and name the run `label` (memoised by setup and seed during a site build)."""
     seed = nonnegative_int("seed", seed)
-    key = repr((setup, label, seed))
-    return cache.memoize("fixes.run", key, __name__, lambda: _run(setup, label, seed))
+    measured = cache.memoize("fixes.run", repr((setup, seed)), __name__, lambda: _run(setup, seed))
+    return dataclasses.replace(measured, label=label)
 
 
-def _run(setup: Setup, label: str, seed: int) -> Run:
+def _run(setup: Setup, seed: int) -> Run:
     net = setup.net(seed)
     xp, yp = probe_batch()
     with np.errstate(all="ignore"):  # an exploding net's profile may overflow: that is data
         first = net.gradients(xp, yp, update_stats=False)
     diagnosis = diagnose(first.delta_norms)
     x, y = digits("train")
+    with np.errstate(all="ignore"):
+        initial = net.loss(x, y)
     hist = train(net, x, y, optimizer=setup.optimizer, lr=setup.lr, steps=setup.steps, batch_size=setup.batch_size,
-                 clip_norm=setup.clip_norm, record_every=setup.record_every, seed=seed, x_eval=xp, y_eval=yp)
+                 clip_norm=setup.clip_norm, weight_decay=setup.weight_decay, record_every=setup.record_every,
+                 seed=seed, x_eval=xp, y_eval=yp)
     return Run(
-        label=label,
+        label="",
         recipe=setup.describe(),
         delta_norms=first.delta_norms,
         grad_norms=first.grad_norms,
         steps=hist.steps,
         loss=hist.eval_loss,
-        initial_loss=float(first.loss),
+        initial_loss=float(initial),
         final_loss=float(hist.final_loss),
         overflow_step=hist.overflow_step,
         grad_norm_history=hist.grad_norms,
@@ -158,6 +167,7 @@ def _run(setup: Setup, label: str, seed: int) -> Run:
         saturated_history=hist.saturated,
         dead_history=hist.dead,
         clip_fraction=float(hist.clip_fraction),
+        weight_change=hist.weight_change,
         delta_ratio=diagnosis.ratio,
         verdict=diagnosis.verdict,
         update_ratio=_nanmedian(hist.update_ratios),

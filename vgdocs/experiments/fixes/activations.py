@@ -51,7 +51,7 @@ class ActivationSwap(Trial):
 
 
 @experiment("fixes.activations")
-def activations(names: Sequence[str] = FAMILY, *, stress_activations: Sequence[str] = ("relu", "leaky_relu"),
+def activations(names: Sequence[str] = FAMILY, *, stress_activations: Sequence[str] = ("relu",),
                 stress_lr: float = 0.1, seed: int = 0) -> ActivationSwap:
     """Train the vanishing network with each activation in `names`; the stress runs use `stress_lr`."""
     names = tuple(choice("names[]", n, ACTIVATIONS) for n in names)

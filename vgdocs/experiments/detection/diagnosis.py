@@ -1,0 +1,92 @@
+"""vgdocs.diagnose at work: on live networks, and on plain numbers copied from any framework's log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vgdocs.diagnose import diagnose
+from vgdocs.experiments._core import Result, experiment
+from vgdocs.experiments.fixes._setup import EXPLODING, HEALTHY, VANISHING, Setup, probe_batch
+from vgdocs.experiments.fixes.optimisers import GLOROT_TANH
+from vgdocs.present.spec import Table
+
+__all__ = ["LiveDiagnoses", "NormsDiagnosis", "diagnose_norms", "live_diagnoses"]
+
+NETWORKS: tuple[tuple[str, Setup], ...] = (
+    ("sigmoid, Xavier init", VANISHING),
+    ("tanh, standard init", GLOROT_TANH),
+    ("ReLU, N(0, 0.5²) init", EXPLODING),
+    ("ReLU, He init", HEALTHY),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveDiagnoses(Result):
+    """diagnose() on each network at initialisation, fed ||dL/dW|| and then ||dL/dz|| per hidden layer.
+
+    *_weight / *_delta: ratio (first / last hidden layer) and verdict from each kind of norm;
+    explanations: the helper's own sentence for the ||dL/dz|| reading (with unit statistics).
+    """
+
+    networks: tuple[str, ...]
+    ratio_weight: np.ndarray
+    verdict_weight: tuple[str, ...]
+    ratio_delta: np.ndarray
+    verdict_delta: tuple[str, ...]
+    explanations: tuple[str, ...]
+    vanishing_threshold: float
+    exploding_threshold: float
+
+    def table(self, which: str | None = None) -> Table:
+        """One row per network: ratio and verdict from weight gradients, then from back-propagated gradients."""
+        rows = tuple((name, float(self.ratio_weight[i]), self.verdict_weight[i], float(self.ratio_delta[i]),
+                      self.verdict_delta[i]) for i, name in enumerate(self.networks))
+        return Table(("network (10 hidden layers of 32)", "‖dL/dW‖ first / last", "verdict", "‖dL/dz‖ first / last",
+                      "verdict"), rows,
+                     caption=f"Thresholds: vanishing below {self.vanishing_threshold:g}, exploding above "
+                             f"{self.exploding_threshold:g}. One batch of digits at initialisation.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NormsDiagnosis(Result):
+    """diagnose() on a plain list of per-layer norms: the input, the verdict and the numbers behind it."""
+
+    grad_norms: np.ndarray
+    verdict: str
+    ratio: float
+    factor: float
+    vanishing_threshold: float
+    exploding_threshold: float
+    explanation: str
+
+
+@experiment("detection.live_diagnoses")
+def live_diagnoses(*, seed: int = 0) -> LiveDiagnoses:
+    """Diagnose four networks at initialisation from weight-gradient and from back-propagated norms."""
+    x, y = probe_batch()
+    weight, delta = [], []
+    for _, setup in NETWORKS:
+        net = setup.net(seed)
+        with np.errstate(all="ignore"):
+            p = net.gradients(x, y, update_stats=False)
+        acts = [t.a for t in p.hidden]
+        weight.append(diagnose(p.grad_norms[:-1]))
+        delta.append(diagnose(p.delta_norms, activations=acts, activation=setup.activation))
+    return LiveDiagnoses(seed=seed, networks=tuple(n for n, _ in NETWORKS),
+                         ratio_weight=np.array([d.ratio for d in weight]),
+                         verdict_weight=tuple(d.verdict for d in weight),
+                         ratio_delta=np.array([d.ratio for d in delta]), verdict_delta=tuple(d.verdict for d in delta),
+                         explanations=tuple(d.explanation for d in delta),
+                         vanishing_threshold=delta[0].vanishing_ratio, exploding_threshold=delta[0].exploding_ratio)
+
+
+@experiment("detection.diagnose_norms")
+def diagnose_norms(grad_norms: Sequence[float], *, seed: int | None = None) -> NormsDiagnosis:
+    """Run vgdocs.diagnose on per-layer norms given as plain numbers (input side first)."""
+    d = diagnose(grad_norms)
+    return NormsDiagnosis(seed=seed, grad_norms=np.asarray(grad_norms, dtype=np.float64), verdict=d.verdict,
+                          ratio=d.ratio, factor=d.factor, vanishing_threshold=d.vanishing_ratio,
+                          exploding_threshold=d.exploding_ratio, explanation=d.explanation)
