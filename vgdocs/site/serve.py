@@ -85,8 +85,19 @@ def on_page_content(html, page, config, files):
     return html
 
 
-@event_priority(-100)
+@event_priority(100)
 def on_post_build(config):
+    # first of the post-build hooks, so the timings are written even when the drift check aborts
+    _finish()
+
+
+def on_build_error(error):
+    import vgdocs.cache
+
+    vgdocs.cache.deactivate()
+
+
+def _finish():
     import vgdocs.cache
 
     s = vgdocs.cache.stats()
