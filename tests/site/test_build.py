@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tests.site.conftest import CONFIG, PROJECT_ENV, REPO, make_project, mkdocs_build
+from vgdocs import ledger
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # rel values of <link> that make the browser fetch something
@@ -75,8 +76,12 @@ def test_failing_notebook_cell_fails_the_build_and_names_the_notebook(tmp_path):
 def test_math_becomes_mathml_and_notebook_pages_lose_cdn_scripts_and_inline_css(tmp_path):
     notebook = _notebook("print(0.25 ** 10)", markdown="# Lab\n\nThe bound $0.25^n$ and `$code$`.")
     config = make_project(tmp_path, {"index.md": LIVE_PAGE, "lab/nb.ipynb": notebook})
-    build = mkdocs_build(config, tmp_path / "site", env=PROJECT_ENV)
+    recorded = tmp_path / "published.tsv"
+    build = mkdocs_build(config, tmp_path / "site", env={**PROJECT_ENV, "VGDOCS_LEDGER_RECORD": str(recorded)})
     assert build.returncode == 0, build.output[-6000:]
+    # the table on the home page reached the ledger under its page, through the hooks
+    expected = {"row0.n": 1.0, "row0.bound": 0.25, "row1.n": 10.0, "row1.bound": 0.25**10}
+    assert ledger.load(recorded) == {f"index/table:Bound/{k}": v for k, v in expected.items()}
     home = (build.site / "index.html").read_text(encoding="utf-8")
     assert home.count("<math") == 2 and "\\(" not in home and "\\[" not in home
     lab = (build.site / "lab" / "nb" / "index.html").read_text(encoding="utf-8")
