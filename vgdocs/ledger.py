@@ -36,6 +36,7 @@ __all__ = [
     "end_page",
     "load",
     "loads",
+    "natural",
     "page_of",
     "publish",
     "published",
@@ -68,6 +69,7 @@ _HEADER = (
     f"# Accept changed numbers with `{UPDATE_COMMAND}`; every mkdocs build compares against this file.\n"
 )
 
+_DIGITS = re.compile(r"(\d+)")
 _PAGE_SEGMENT = re.compile(r"[A-Za-z0-9_-]+(\.ipynb)?")
 
 _current_page: str | None = None
@@ -152,7 +154,7 @@ def dumps(entries: Mapping[str, float]) -> str:
     for key in entries:
         if not key or "\t" in key or "\n" in key or key.startswith("#"):
             raise ValueError(f"ledger key {key!r} is not valid: it must be non-empty, without tabs or newlines")
-    return _HEADER + "".join(f"{k}\t{_format(entries[k])}\n" for k in sorted(entries))
+    return _HEADER + "".join(f"{k}\t{_format(entries[k])}\n" for k in sorted(entries, key=natural))
 
 
 def loads(text: str, source: str = "<ledger>") -> dict[str, float]:
@@ -184,6 +186,11 @@ def save(path: str | os.PathLike[str], entries: Mapping[str, float]) -> None:
 def load(path: str | os.PathLike[str]) -> dict[str, float]:
     """Read the ledger file at `path` into {key: value}."""
     return loads(Path(path).read_text(encoding="utf-8"), source=str(path))
+
+
+def natural(key: str) -> tuple[tuple[object, ...], str]:
+    """Sort key that orders 'x[2]' before 'x[10]'; the key itself breaks ties ('0.01' vs '0.010')."""
+    return tuple(int(c) if c.isdigit() else c for c in _DIGITS.split(key)), key
 
 
 def _format(value: float) -> str:
@@ -338,12 +345,12 @@ def compare(
     """
     changed = tuple(
         Change(k, page_of(k), published[k], recorded[k], relative_change(published[k], recorded[k]))
-        for k in sorted(published.keys() & recorded.keys())
+        for k in sorted(published.keys() & recorded.keys(), key=natural)
         if not same(published[k], recorded[k], rtol=rtol, atol=atol)
     )
-    gone = () if partial else tuple((k, published[k]) for k in sorted(published.keys() - recorded.keys()))
-    missing = tuple((k, recorded[k]) for k in sorted(recorded.keys() - published.keys()))
-    clashes = tuple((k, tuple(v)) for k, v in sorted((conflicts or {}).items()))
+    gone = () if partial else tuple((k, published[k]) for k in sorted(published.keys() - recorded.keys(), key=natural))
+    missing = tuple((k, recorded[k]) for k in sorted(recorded.keys() - published.keys(), key=natural))
+    clashes = tuple((k, tuple(v)) for k, v in sorted((conflicts or {}).items(), key=lambda kv: natural(kv[0])))
     return Drift(changed, gone, missing, clashes, rtol, atol)
 
 
@@ -426,7 +433,7 @@ def _show(ledger_file: Path, pattern: str) -> int:
     entries = load(ledger_file)
     # Only * and ? are wildcards: keys hold brackets ("grad_norms[3]") that a glob would misread.
     regex = re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."))
-    hits = [k for k in sorted(entries) if regex.search(k)]
+    hits = [k for k in sorted(entries, key=natural) if regex.search(k)]
     sys.stdout.writelines(f"{k}\t{_format(entries[k])}\n" for k in hits)
     print(f"{len(hits)} of {len(entries)} entries in {ledger_file}", file=sys.stderr)
     return 0 if hits else 1

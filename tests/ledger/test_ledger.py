@@ -23,6 +23,13 @@ def test_file_round_trips_every_float64_exactly(entries: dict[str, float]) -> No
         )
 
 
+def test_file_sorts_indices_numerically_and_deterministically() -> None:
+    keys = ["a/e(lr=0.01)/x[10]", "a/e(lr=0.010)/x[2]", "a/e(lr=0.01)/x[2]", "a/e(lr=0.01)/x[1][3]"]
+    body = [line.split("\t")[0] for line in ledger.dumps(dict.fromkeys(keys, 1.0)).splitlines()[2:]]
+    assert body == ["a/e(lr=0.01)/x[1][3]", "a/e(lr=0.01)/x[2]", "a/e(lr=0.01)/x[10]", "a/e(lr=0.010)/x[2]"]
+    assert ledger.dumps(dict.fromkeys(reversed(keys), 1.0)) == ledger.dumps(dict.fromkeys(keys, 1.0))
+
+
 def test_file_is_sorted_with_nan_and_inf_spelled_out() -> None:
     text = ledger.dumps({"b/x/y": math.inf, "a/x/y": math.nan, "c/x/y": -math.inf, "a/x/z": 0.1})
     body = [line for line in text.splitlines() if not line.startswith("#")]
