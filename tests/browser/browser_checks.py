@@ -163,9 +163,12 @@ class Recorder:
     external: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
+    pending: set = field(default_factory=set)
 
     def attach(self, context) -> Recorder:
         context.route("**/*", self._route)
+        context.on("request", lambda request: self.pending.add(request))
+        context.on("requestfinished", lambda request: self.pending.discard(request))
         context.on("requestfailed", self._on_failed)
         context.on("response", self._on_response)
         context.on("console", self._on_console)
@@ -187,7 +190,17 @@ class Recorder:
             self.external.append(f"{route.request.resource_type} {url}")
             route.abort("blockedbyclient")
 
+    def settle(self, page, timeout_ms: int = TIMEOUT_MS) -> None:
+        """Wait until no request is in flight (so none is cut off by the next navigation); record stragglers."""
+        waited = 0
+        while self.pending and waited < timeout_ms:
+            page.wait_for_timeout(50)
+            waited += 50
+        self.failed += [f"{r.url} (no response after {timeout_ms / 1000:.0f} s)" for r in self.pending]
+        self.pending.clear()
+
     def _on_failed(self, request) -> None:
+        self.pending.discard(request)
         if self._local(request.url):
             self.failed.append(f"{request.url} ({request.failure})")
 
@@ -701,7 +714,7 @@ def check_links(site_dir: Path, name: str) -> list[Problem]:
                     f"/{target.relative_to(site_dir).as_posix()}",
                 )
             )
-    return problems
+    return list(dict.fromkeys(problems))  # the nav repeats links: report each once
 
 
 def check_weight(site_dir: Path, name: str) -> list[Problem]:
@@ -720,7 +733,6 @@ def check_page(page, recorder: Recorder, site: Site, name: str) -> list[Problem]
     response = page.goto(site.url(name), wait_until="load", timeout=TIMEOUT_MS)
     if response is None or response.status != 200:
         return [*problems, Problem("load", name, f"HTTP {response.status if response else 'no response'}")]
-    page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
     problems += check_figures(page, name)
     problems += check_math(page, name, site)
     problems += check_axe(page, name)
@@ -728,7 +740,7 @@ def check_page(page, recorder: Recorder, site: Site, name: str) -> list[Problem]
     problems += palette
     if not any(p.check == "palette" for p in palette):
         problems += _axe_dark(page, name)
-    page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+    recorder.settle(page)
     problems += recorder.take(name)
     return problems
 

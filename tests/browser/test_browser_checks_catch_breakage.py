@@ -1,4 +1,4 @@
-"""The page checks fail on deliberately broken copies of a real page (and pass on the untouched original)."""
+"""The page checks fail on a deliberately broken copy of a real page (and not on the untouched original)."""
 
 from __future__ import annotations
 
@@ -78,28 +78,24 @@ BREAKAGE = {
 
 
 @pytest.fixture(scope="module")
-def broken(browser, site_dir, tmp_path_factory):
-    """A copy of the built site with one broken copy of Home per kind, served; -> (Site, page, recorder)."""
+def checked(browser, site_dir, tmp_path_factory) -> tuple[list[bc.Problem], list[bc.Problem]]:
+    """check_page on a copy of Home carrying every breakage at once, and on the untouched Home (the control)."""
     root = tmp_path_factory.mktemp("broken") / "site"
     shutil.copytree(site_dir, root)
     home = (root / "index.html").read_text(encoding="utf-8")
     assert home.count("</article>") == 1, "Home has no single <article> to inject into"
-    for kind, (html, _) in BREAKAGE.items():
-        (root / f"broken-{kind}.html").write_text(home.replace("</article>", html + "</article>"), encoding="utf-8")
+    injected = "".join(html for html, _ in BREAKAGE.values())
+    (root / "broken.html").write_text(home.replace("</article>", injected + "</article>"), encoding="utf-8")
     with bc.serve(root) as base:
         context = bc.new_context(browser)
         recorder = bc.Recorder(base).attach(context)
         page = context.new_page()
         recorder.watch(page)
-        yield bc.Site(root=root, base_url=base, docs_dir=bc.REPO / "docs"), page, recorder
-        context.close()
-
-
-@pytest.fixture(scope="module")
-def original_problems(broken) -> list[bc.Problem]:
-    """Problems of the untouched Home page in the same copy (the control)."""
-    site, page, recorder = broken
-    return bc.check_page(page, recorder, site, "")
+        site = bc.Site(root=root, base_url=base, docs_dir=bc.REPO / "docs")
+        try:
+            return bc.check_page(page, recorder, site, "broken.html"), bc.check_page(page, recorder, site, "")
+        finally:
+            context.close()
 
 
 def _mentions(problems, check, text) -> list[bc.Problem]:
@@ -107,11 +103,10 @@ def _mentions(problems, check, text) -> list[bc.Problem]:
 
 
 @pytest.mark.parametrize("kind", sorted(BREAKAGE))
-def test_check_page_reports_the_breakage(broken, original_problems, kind):
-    site, page, recorder = broken
-    problems = bc.check_page(page, recorder, site, f"broken-{kind}.html")
+def test_check_page_reports_the_breakage(checked, kind):
+    broken, original = checked
     for check, text in BREAKAGE[kind][1]:
-        assert _mentions(problems, check, text), f"{kind}: no [{check}] problem mentioning {text!r} in:\n" + "\n".join(
-            map(str, problems)
+        assert _mentions(broken, check, text), f"{kind}: no [{check}] problem mentioning {text!r} in:\n" + "\n".join(
+            map(str, broken)
         )
-        assert not _mentions(original_problems, check, text), f"the untouched page already has [{check}] {text!r}"
+        assert not _mentions(original, check, text), f"the untouched page already has [{check}] {text!r}"
