@@ -288,6 +288,9 @@ class Drift:
         lines = [
             f"Ledger drift against {ledger_file}: {self.summary()} (tolerance: rtol {self.rtol:g}, atol {self.atol:g})."
         ]
+        pages = Counter(c.page for c in self.changed) + Counter(page_of(k) for k, _ in self.gone + self.missing)
+        if len(pages) > 1:
+            lines.append("By page: " + ", ".join(f"{p} {n}" for p, n in sorted(pages.items())))
         more = "  ... and {} more (`python -m vgdocs ledger check` lists them all)"
         if self.changed:
             lines.append("Changed (key [page]: old -> new, relative change):")
@@ -309,9 +312,6 @@ class Drift:
         if self.conflicts:
             lines.append("Published twice in one build with different values (nondeterministic?):")
             lines += [f"  {k} [{page_of(k)}]: " + ", ".join(_format(v) for v in vs) for k, vs in self.conflicts[:limit]]
-        pages = Counter(c.page for c in self.changed) + Counter(page_of(k) for k, _ in self.gone + self.missing)
-        if len(pages) > 1:
-            lines.append("By page: " + ", ".join(f"{p} {n}" for p, n in sorted(pages.items())))
         if self.conflicts:
             lines.append(
                 "A key with two values cannot be accepted: make the result deterministic (seeded, same inputs) "
