@@ -386,7 +386,8 @@ def cli_main(argv: list[str]) -> int:
         return _show(ledger_file, args.pattern)
     recorded = _build_and_record(config)
     if recorded is None:
-        print("ledger: the strict build failed (see above); the ledger was not touched", file=sys.stderr)
+        outcome = "nothing was compared" if args.command == "check" else "the ledger was not touched"
+        print(f"ledger: the strict build failed (see its log above); {outcome}", file=sys.stderr)
         return 2
     accepted = load(ledger_file) if ledger_file.exists() else {}
     drift = compare(accepted, recorded)
