@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from vgdocs._checks import finite_array, finite_float, positive_int, rng_from
 from vgdocs.diagnose import RECTIFIED, SATURATING, dead_fraction, saturated_fraction
@@ -101,7 +102,9 @@ def train(
     weights = [layer.W for layer in net.layers]
     start = [w.copy() for w in weights]
     order, pos, clipped, taken, overflow = np.arange(n), n, 0, 0, None
-    with np.errstate(all="ignore"):
+    # One BLAS thread: these matmuls are small, and on a shared machine OpenBLAS threads spin-wait
+    # (measured 60 s instead of 0.9 s for 300 steps); it also fixes the summation order.
+    with np.errstate(all="ignore"), threadpool_limits(1, user_api="blas"):
         for t in range(steps):
             if batch < n:
                 if pos + batch > n:
