@@ -105,7 +105,7 @@ def publish(result: object, numbers: Mapping[str, float] | None = None) -> None:
             return
     values = numbers if numbers is not None else result.numbers()  # type: ignore[attr-defined]
     name = getattr(result, "experiment", "") or type(result).__name__
-    entries = {f"{page.removesuffix('.md')}/{name}/{q}": float(v) for q, v in values.items()}
+    entries = {_clean_key(f"{page.removesuffix('.md')}/{name}/{q}"): float(v) for q, v in values.items()}
     if spool is not None:
         with open(spool, "a", encoding="utf-8") as f:
             f.writelines(f"{k}\t{_format(v)}\n" for k, v in entries.items())
@@ -116,11 +116,16 @@ def publish(result: object, numbers: Mapping[str, float] | None = None) -> None:
 def record(entries: Mapping[str, float]) -> None:
     """Add already-keyed numbers; a key seen before with another value is kept as a conflict."""
     for raw, value in entries.items():
-        key = raw.replace("\t", " ").replace("\n", " ")  # a caption's line break must not split a ledger line
+        key = _clean_key(raw)
         old = _published.get(key)
         if old is not None and not same(old, value, rtol=0.0, atol=0.0):
             _conflicts.setdefault(key, [old]).append(value)
         _published[key] = value
+
+
+def _clean_key(key: str) -> str:
+    # A caption's tab or line break inside a key must not split a ledger line.
+    return key.replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
 def collect_spool(path: str | os.PathLike[str]) -> dict[str, float]:

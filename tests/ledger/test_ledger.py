@@ -175,11 +175,12 @@ def test_kernel_side_publish_goes_through_the_spool(fresh_ledger, monkeypatch, t
     spool = tmp_path / "spool.tsv"
     monkeypatch.setenv(ledger.SPOOL_ENV, str(spool))
     monkeypatch.setenv(ledger.PAGE_ENV, "lab/gradient-flow.ipynb")
-    fresh_ledger.publish(R(), {"loss": 0.5, "bad": math.inf})
+    fresh_ledger.publish(R(), {"loss": 0.5, "bad": math.inf, "two\nlines": 1.0})
     assert fresh_ledger.published() == {}
     assert fresh_ledger.collect_spool(spool) == {
         "lab/gradient-flow.ipynb/lab.run(seed=0)/loss": 0.5,
         "lab/gradient-flow.ipynb/lab.run(seed=0)/bad": math.inf,
+        "lab/gradient-flow.ipynb/lab.run(seed=0)/two lines": 1.0,
     }
     assert fresh_ledger.published()["lab/gradient-flow.ipynb/lab.run(seed=0)/loss"] == 0.5
     assert spool.read_text() == ""
