@@ -228,15 +228,17 @@ class Recorder:
 
 # ---------------------------------------------------------------- figures
 
-# Content graphics: every <figure> in the article, and every <svg> outside a figure that is not an icon.
+# Content graphics: every <figure> in the article, and every <svg> or <img> outside a figure that is not an
+# icon and not marked decorative (aria-hidden="true", or an <img> with alt="" and role="presentation").
 _GRAPHICS_JS = r"""
 () => {
   const article = document.querySelector('article') || document.body;
   const icon = '.twemoji, .md-icon, .md-content__button, .headerlink, button, .md-clipboard, .md-annotation, .md-tag';
-  const svgs = [...article.querySelectorAll('svg')].filter(s =>
-      !s.parentElement.closest('svg') && !s.closest('figure') && !s.closest(icon)
-      && s.getAttribute('aria-hidden') !== 'true');
-  return [...article.querySelectorAll('figure'), ...svgs];
+  const loose = [...article.querySelectorAll('svg, img')].filter(s =>
+      !(s.parentElement && s.parentElement.closest('svg')) && !s.closest('figure') && !s.closest(icon)
+      && s.getAttribute('aria-hidden') !== 'true'
+      && !(s.tagName === 'IMG' && s.getAttribute('alt') === '' && s.getAttribute('role') === 'presentation'));
+  return [...article.querySelectorAll('figure'), ...loose];
 }
 """
 
@@ -456,6 +458,7 @@ _CONTRAST_JS = r"""
     for (let e = el; e && e !== root.parentElement; e = e.parentElement) a *= Number(getComputedStyle(e).opacity);
     return a;
   }
+  const reveal = %REVEAL%;
   const inDefs = 'defs, clipPath, mask, marker, pattern, symbol';
   const article = document.querySelector('article') || document.body;
   const roots = [...article.querySelectorAll('svg')].filter(s => !s.parentElement.closest('svg'))
@@ -464,6 +467,7 @@ _CONTRAST_JS = r"""
   const bad = [];
   let texts = 0, marks = 0;
   for (const svg of roots) {
+    reveal(svg);
     const r0 = svg.getBoundingClientRect();
     if (r0.width === 0 || r0.height === 0) continue;
     const figure = (svg.getAttribute('aria-label') || svg.id || '').slice(0, 50);
@@ -530,6 +534,9 @@ _CONTRAST_JS = r"""
   return {texts, marks, bad};
 }
 """
+
+
+_CONTRAST_JS = _CONTRAST_JS.replace("%REVEAL%", _REVEAL_JS.strip())
 
 
 def figure_contrast(page, name: str, scheme: str) -> list[Problem]:

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 GIF = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
 SVG = 'xmlns="http://www.w3.org/2000/svg" width="240" height="120" viewBox="0 0 240 120"'
 
-# kind -> (HTML injected at the end of the article, [(check, text the problem must mention)])
+# kind -> (HTML injected at the end of the article, [(check, *texts one problem must all mention)])
 BREAKAGE = {
     "missing-anchor": (
         '<p><a href="#no-such-section">here</a> and <a href="index.html#nowhere-here">Home</a></p>',
@@ -66,13 +66,23 @@ BREAKAGE = {
             ("link", "no-such-image.png: no such file"),
         ],
     ),
+    "figure-in-second-tab": (
+        '<div class="tabbed-set tabbed-alternate" data-tabs="97:2">'
+        '<input checked="checked" id="__tabbed_97_1" name="__tabbed_97" type="radio">'
+        '<input id="__tabbed_97_2" name="__tabbed_97" type="radio">'
+        '<div class="tabbed-labels"><label for="__tabbed_97_1">One</label><label for="__tabbed_97_2">Two</label></div>'
+        '<div class="tabbed-content"><div class="tabbed-block"><p>first tab</p></div>'
+        f'<div class="tabbed-block"><figure id="tabfig"><svg {SVG}>'
+        '<text x="10" y="30" style="fill:#1a1a1a">in-tab-two</text></svg></figure></div></div></div>',
+        [("figure", "id=tabfig", "no text alternative"), ("dark-mode", 'SVG text "in-tab-two" #1a1a1a')],
+    ),
     "heavy": (
         "<!--" + "x" * 310_000 + "--><style>/*" + "y" * 120_000 + "*/</style>",
         [("weight", "page HTML is"), ("weight", "inline <style> is")],
     ),
     "image-without-alt": (
         f'<p><img src="{GIF}" width="20" height="20"></p>',
-        [("axe", "image-alt (critical)")],
+        [("axe", "image-alt (critical)"), ("figure", "<img> has no alt text")],
     ),
 }
 
@@ -98,15 +108,15 @@ def checked(browser, site_dir, tmp_path_factory) -> tuple[list[bc.Problem], list
             context.close()
 
 
-def _mentions(problems, check, text) -> list[bc.Problem]:
-    return [p for p in problems if p.check == check and text in p.detail]
+def _mentions(problems, check, *texts) -> list[bc.Problem]:
+    return [p for p in problems if p.check == check and all(t in p.detail for t in texts)]
 
 
 @pytest.mark.parametrize("kind", sorted(BREAKAGE))
 def test_check_page_reports_the_breakage(checked, kind):
     broken, original = checked
-    for check, text in BREAKAGE[kind][1]:
-        assert _mentions(broken, check, text), f"{kind}: no [{check}] problem mentioning {text!r} in:\n" + "\n".join(
+    for check, *texts in BREAKAGE[kind][1]:
+        assert _mentions(broken, check, *texts), f"{kind}: no [{check}] problem mentioning {texts} in:\n" + "\n".join(
             map(str, broken)
         )
-        assert not _mentions(original, check, text), f"the untouched page already has [{check}] {text!r}"
+        assert not _mentions(original, check, *texts), f"the untouched page already has [{check}] {texts}"
