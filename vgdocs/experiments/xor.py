@@ -38,7 +38,8 @@ class XorRuns(Result):
     lr: float
     init: str
     hidden: tuple[int, ...]
-    loss_curves: np.ndarray  # (variants, seeds, epochs): loss before each epoch's update
+    record_every: int
+    loss_curves: np.ndarray  # (variants, seeds, records): loss before the update of epochs 0, k, 2k, ...
     final_loss: np.ndarray  # (variants, seeds)
     outputs: np.ndarray  # (variants, seeds, 4): predicted P(y = 1) for the four inputs after training
     probe_prediction: np.ndarray  # (variants, seeds): P(y = 1) for [1, 0]; the right answer is 1
@@ -74,7 +75,7 @@ class XorRuns(Result):
 
     def figure(self, which: str | None = None) -> Figure:
         """Loss curves: one panel per variant, one line per seed (dashed if unsolved), chance loss ln 2 marked."""
-        t = np.arange(self.epochs)
+        t = np.arange(0, self.epochs, self.record_every)
         panels = []
         for i, a in enumerate(self.activations):
             series, named = [], set()
@@ -96,11 +97,12 @@ class XorRuns(Result):
 @experiment("xor.xor_runs")
 def xor_runs(activations: Sequence[str] = ("sigmoid", "relu"), seeds: Sequence[int] = tuple(range(10)), *,
              epochs: int = 200, lr: float = 1e-3, hidden: Sequence[int] = (8, 8), init: str = "xavier_uniform",
-             seed: int = 0) -> XorRuns:
+             record_every: int = 2, seed: int = 0) -> XorRuns:
     """Train a 2-hidden-8-8-1 net on XOR for each hidden activation and seed (full batch, Adam)."""
     acts = tuple(choice("activations[]", a, ACTIVATIONS) for a in activations)
     seed_list = np.array([nonnegative_int("seeds[]", s) for s in seeds])
     epochs, lr = positive_int("epochs", epochs), finite_float("lr", lr, positive=True)
+    record_every = positive_int("record_every", record_every)
     widths = [2, *(positive_int("hidden[]", h) for h in hidden), 1]
     x, y = xor()
     probe = int(np.flatnonzero(np.all(x == np.array(PROBE), axis=1))[0])
@@ -108,7 +110,7 @@ def xor_runs(activations: Sequence[str] = ("sigmoid", "relu"), seeds: Sequence[i
     for a in acts:
         for s in seed_list:
             net = MLP(widths, a, init=init, loss="bce", seed=int(s))
-            hist = train(net, x, y, optimizer="adam", lr=lr, steps=epochs, seed=int(s))
+            hist = train(net, x, y, optimizer="adam", lr=lr, steps=epochs, record_every=record_every, seed=int(s))
             curves.append(hist.loss)
             final.append(hist.final_loss)
             outs.append(net.predict(x).ravel())
@@ -120,7 +122,8 @@ def xor_runs(activations: Sequence[str] = ("sigmoid", "relu"), seeds: Sequence[i
     by_name = dict(zip(acts, count, strict=True))
     return XorRuns(
         seed=seed, activations=acts, seeds=seed_list, epochs=epochs, lr=lr, init=init, hidden=tuple(widths[1:-1]),
-        loss_curves=np.array(curves).reshape(*shape, epochs), final_loss=np.array(final).reshape(shape),
+        record_every=record_every, loss_curves=np.array(curves).reshape(*shape, -1),
+        final_loss=np.array(final).reshape(shape),
         outputs=outputs, probe_prediction=outputs[:, :, probe], solved=solved, solved_count=count,
         first_over_last=np.array(ratios).reshape(shape), chance_loss=math.log(2.0), n_seeds=int(seed_list.size),
         sigmoid_solved=int(by_name.get("sigmoid", -1)), relu_solved=int(by_name.get("relu", -1)),
