@@ -1,4 +1,4 @@
-"""Command line: `python -m vgdocs profile ...` measures gradient flow; `python -m vgdocs ledger ...` checks numbers.
+"""Command line: `python -m vgdocs profile` measures gradient flow, `diagnose` judges norms, `ledger` checks numbers.
 
 To profile another model, write a function (argparse.Namespace) -> Profile and add it to
 PROFILERS; extra options go in `_profile_options`.
@@ -106,6 +106,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _profile_options(profile)
     profile.set_defaults(handler=_profile)
+    judge = sub.add_parser(
+        "diagnose",
+        help="judge per-layer gradient norms measured anywhere (e.g. in PyTorch or JAX)",
+        description="Give the gradient norm of each layer, input side first (inf and nan allowed); prints the "
+                    "verdict (vanishing / exploding / healthy) with the ratio, the per-layer factor and the "
+                    "thresholds used. Thresholds and their reasons: see vgdocs.diagnose.",
+        epilog="Example: vgdocs diagnose 1e-7 1e-5 1e-3 0.1 --json",
+    )
+    judge.add_argument("norms", nargs="+", type=_float, metavar="NORM", help="per-layer gradient norms")
+    judge.add_argument("--vanishing-ratio", type=_positive_float, default=1e-2, metavar="R",
+                       help="first/last norm ratio below which gradients vanish (default: 0.01)")
+    judge.add_argument("--exploding-ratio", type=_positive_float, default=1e2, metavar="R",
+                       help="first/last norm ratio above which gradients explode (default: 100)")
+    judge.add_argument("--max-norm", type=_optional_float, default=1e3, metavar="X",
+                       help="any norm above X is exploding; 'none' to turn off (default: 1000)")
+    judge.add_argument("--min-norm", type=_optional_float, default=1e-6, metavar="X",
+                       help="any norm below X is vanishing; 'none' to turn off (default: 1e-6)")
+    judge.add_argument("--json", action="store_true", help="print JSON instead of one line")
+    judge.set_defaults(handler=_diagnose)
     sub.add_parser(
         "ledger", add_help=False,
         help="check or update the ledger of published numbers (run 'vgdocs ledger --help')",
@@ -146,6 +165,13 @@ def _profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diagnose(args: argparse.Namespace) -> int:
+    diag = diagnose(args.norms, vanishing_ratio=args.vanishing_ratio, exploding_ratio=args.exploding_ratio,
+                    max_norm=args.max_norm, min_norm=args.min_norm)
+    print(json.dumps(_diagnosis_json(diag), indent=2, allow_nan=False) if args.json else diag.explanation)
+    return 0
+
+
 def _as_json(args: argparse.Namespace, prof: Profile, diag: Diagnosis) -> dict:
     options = {k: v for k, v in vars(args).items() if k not in ("handler", "json", "command")}
     return {
@@ -156,20 +182,25 @@ def _as_json(args: argparse.Namespace, prof: Profile, diag: Diagnosis) -> dict:
         "grad_norms": _clean(prof.grad_norms),
         "saturated": _clean(diag.saturated),
         "dead": _clean(diag.dead),
-        "diagnosis": {
-            "verdict": diag.verdict,
-            "ratio": _clean(diag.ratio),
-            "factor": _clean(diag.factor),
-            "vanishing_ratio": diag.vanishing_ratio,
-            "exploding_ratio": diag.exploding_ratio,
-            "max_norm": diag.max_norm,
-            "min_norm": diag.min_norm,
-            "saturated_threshold": diag.saturated_threshold,
-            "dead_threshold": diag.dead_threshold,
-            "saturated_layers": list(diag.saturated_layers),
-            "dead_layers": list(diag.dead_layers),
-            "explanation": diag.explanation,
-        },
+        "diagnosis": _diagnosis_json(diag),
+    }
+
+
+def _diagnosis_json(diag: Diagnosis) -> dict:
+    return {
+        "verdict": diag.verdict,
+        "ratio": _clean(diag.ratio),
+        "factor": _clean(diag.factor),
+        "n_layers": diag.n_layers,
+        "vanishing_ratio": diag.vanishing_ratio,
+        "exploding_ratio": diag.exploding_ratio,
+        "max_norm": diag.max_norm,
+        "min_norm": diag.min_norm,
+        "saturated_threshold": diag.saturated_threshold,
+        "dead_threshold": diag.dead_threshold,
+        "saturated_layers": list(diag.saturated_layers),
+        "dead_layers": list(diag.dead_layers),
+        "explanation": diag.explanation,
     }
 
 
@@ -261,6 +292,17 @@ def _int(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}") from None
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
+
+
+def _optional_float(text: str) -> float | None:
+    return None if text.lower() == "none" else _positive_float(text)
 
 
 def _positive_float(text: str) -> float:

@@ -105,7 +105,7 @@ def diagnose(
 
     n = norms.size
     first, last = float(norms[0]), float(norms[-1])
-    ratio = first / last if last > 0 else (math.inf if first > 0 else math.nan)
+    ratio = first / last if last > 0 or math.isnan(last) else (math.inf if first > 0 else math.nan)
     factor = ratio ** (1.0 / (n - 1)) if math.isfinite(ratio) else ratio
     where = f"layer 1 (input side) has gradient norm {first:.3g}, layer {n} (output side) {last:.3g}"
     if not np.all(np.isfinite(norms)):

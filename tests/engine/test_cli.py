@@ -85,7 +85,7 @@ def test_log_bars_are_linear_in_log10():
 def test_module_help_documents_every_command():
     result = _run("--help")
     assert result.returncode == 0
-    for command in ("profile", "ledger"):
+    for command in ("profile", "diagnose", "ledger"):
         assert command in result.stdout
     profile = _run("profile", "--help").stdout
     for option in ("--activation", "--init", "--depth", "--width", "--batch", "--seed", "--norm", "--residual",
@@ -99,6 +99,17 @@ def test_module_runs_the_issue_example():
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert len(out["delta_norms"]) == 10 and out["diagnosis"]["verdict"] == "vanishing"
+
+
+def test_diagnose_command_judges_norms_from_anywhere(capsys):
+    assert cli.main(["diagnose", "1e-7", "1e-5", "1e-3", "0.1"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("vanishing:") and "per-layer factor 0.01" in line
+    assert cli.main(["diagnose", "1e9", "1e9", "--max-norm", "none", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "healthy" and out["max_norm"] is None and out["ratio"] == 1.0
+    assert cli.main(["diagnose", "1", "inf", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "exploding"
 
 
 @pytest.mark.parametrize(
@@ -117,6 +128,11 @@ def test_module_runs_the_issue_example():
         ["profile", "--model", "transformer"],
         ["profile", "--bogus"],
         ["profile", "--width", "100000"],
+        ["diagnose"],
+        ["diagnose", "1.0"],
+        ["diagnose", "1.0", "-2.0"],
+        ["diagnose", "1.0", "two"],
+        ["diagnose", "1.0", "2.0", "--min-norm", "0"],
         ["profile", "--depth", "100000000", "--width", "1", "--batch", "1"],
     ],
 )
