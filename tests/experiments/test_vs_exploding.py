@@ -41,6 +41,7 @@ def test_clipping_leaves_the_layer_ratio_alone_and_relu_he_fixes_both():
     assert rows["none"][0] < 1e-8 and rows["none"][1] > 1e2
     assert rows["relu_he"][0] == rows["relu_he"][1] and 0.2 < rows["relu_he"][0] < 5
     assert rows["batchnorm"][0] > 1e6 * rows["none"][0]
+    assert 1 < rows["batchnorm"][1] < rows["none"][1] / 10  # most of the growth removed, not all
 
 
 def test_bad_fix_is_named():

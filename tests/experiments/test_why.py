@@ -66,6 +66,9 @@ def test_sigmoid_delta_shrinks_no_faster_than_slope_times_operator_norm_allows()
 def test_gradient_flow_relu_needs_he_init_to_hold_its_norm():
     flow = gradient_flow()
     assert flow.sigmoid_first_over_top < 1e-4
+    sigmoid = flow.ratios[flow.labels.index("sigmoid + Xavier")]
+    assert np.all(sigmoid[:-1] < flow.toy[0][:-1])  # the real sigmoid net sits below the toy bound
+    assert flow.ratios[flow.labels.index("tanh + Xavier"), 0] < 0.5  # the toy's "no decay" is wrong for tanh
     assert 0.2 < flow.relu_he_first_over_top < 5
     assert flow.relu_xavier_first_over_top < flow.relu_he_first_over_top / 5
     assert 0.4 < flow.relu_active_fraction < 0.6  # half the ReLU slopes are 0, not 1
@@ -80,6 +83,7 @@ def test_big_sigmoid_weights_saturate_units_and_fall_short_of_the_toy_factor():
     assert np.all(np.diff(sweep.mean_slope) < 0)
     big = sweep.sigma_w >= 4
     assert np.all(sweep.per_layer_factor[big] < sweep.toy_factor[big])
+    assert sweep.per_layer_factor.max() > 1  # huge weights still explode, saturated or not
 
 
 def test_bad_arguments_name_the_argument():
