@@ -172,3 +172,10 @@ def test_missing_ledger_command_is_a_one_line_error(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "vgdocs.ledger", types.ModuleType("vgdocs.ledger"))
     assert cli.main(["ledger", "check"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", cli._INIT_NAMES)
+def test_every_init_choice_is_an_initialiser_the_engine_knows(name):
+    from vgdocs.init import init_std
+
+    assert init_std(name.replace("_", "-"), 4, 4) > 0
