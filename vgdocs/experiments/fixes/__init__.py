@@ -4,6 +4,7 @@ from vgdocs.experiments.fixes.activations import ActivationSwap, activations
 from vgdocs.experiments.fixes.bench import Bench, FewerLayers, bench, fewer_layers
 from vgdocs.experiments.fixes.clipping import Clipping, clipping
 from vgdocs.experiments.fixes.comparison import Comparison, comparison
+from vgdocs.experiments.fixes.defaults import Defaults, defaults
 from vgdocs.experiments.fixes.initialisation import Initialisation, initialisation
 from vgdocs.experiments.fixes.normalisation import Normalisation, normalisation
 from vgdocs.experiments.fixes.optimisers import Optimisers, optimisers
@@ -14,6 +15,7 @@ __all__ = [
     "Bench",
     "Clipping",
     "Comparison",
+    "Defaults",
     "FewerLayers",
     "Initialisation",
     "Normalisation",
@@ -23,6 +25,7 @@ __all__ = [
     "bench",
     "clipping",
     "comparison",
+    "defaults",
     "fewer_layers",
     "initialisation",
     "normalisation",
