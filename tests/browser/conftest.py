@@ -71,7 +71,13 @@ def pages(site) -> list[str]:
 def report(session_page, site, pages) -> dict[str, list[bc.Problem]]:
     """Every page visited once with every check: page URL -> problems."""
     page, recorder = session_page
-    return {name: bc.check_page(page, recorder, site, name) for name in pages}
+    out = {}
+    for name in pages:
+        try:
+            out[name] = bc.check_page(page, recorder, site, name)
+        except Exception as exc:  # one page that hangs or crashes must not hide the others' results
+            out[name] = [bc.Problem("load", name, f"checking the page raised {type(exc).__name__}: {exc}")]
+    return out
 
 
 def pytest_collection_modifyitems(session, config, items):
