@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import expit, ndtr
 
 from vgdocs._checks import choice, finite_float
 
@@ -28,8 +28,7 @@ Array = np.ndarray
 
 def sigmoid(x: Array) -> Array:
     """Logistic sigmoid 1 / (1 + e^-x), computed without overflow for any finite x."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return expit(x)
 
 
 def _sigmoid_d(x: Array, _a: float) -> Array:
