@@ -170,7 +170,7 @@ def test_slope_bounds_raise_only_named_errors(act, n, lr) -> None:
 positive_or_junk = st.one_of(st.floats(1e-3, 10.0), st.floats(-1.0, 1e6), reals())
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True, database=None)
 @given(act=names(ACTIVATIONS), q=positive_or_junk, sw=positive_or_junk, sb=positive_or_junk,
        depth=st.one_of(st.integers(-2, 30), _junk()))
 def test_mean_field_functions_raise_only_named_errors(act, q, sw, sb, depth) -> None:
@@ -189,7 +189,7 @@ def test_mean_field_functions_raise_only_named_errors(act, q, sw, sb, depth) -> 
             assert not np.any(np.isnan(out))
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, derandomize=True, database=None)
 @given(act=names(("tanh", "relu", "sigmoid", "selu", "linear")), sb=positive_or_junk)
 def test_critical_sigma_w2_raises_only_named_errors(act, sb) -> None:
     with only_named_errors("activation", "sigma_b2"):
@@ -219,7 +219,7 @@ def _argv(draw) -> list[str]:
     return argv
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(argv=_argv())
 def test_cli_never_raises_and_reports_bad_input_in_one_line(argv: list[str]) -> None:
     if argv[:1] == ["ledger"]:  # delegated to vgdocs.ledger, which can write the ledger: not fuzzed here
@@ -234,7 +234,7 @@ def test_cli_never_raises_and_reports_bad_input_in_one_line(argv: list[str]) -> 
     if code == 0:
         assert out.getvalue()  # help text, a table or JSON
     else:
-        lines = err.getvalue().strip().splitlines()
+        lines = err.getvalue().rstrip("\n").split("\n")  # not splitlines(): argv may hold \x1e and friends
         assert len(lines) == 1 and "Traceback" not in err.getvalue(), err.getvalue()
 
 
@@ -244,7 +244,7 @@ def test_cli_bad_input_exits_non_zero(argv: list[str]) -> None:
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         assert cli.main(argv) != 0
-    assert len(err.getvalue().strip().splitlines()) == 1
+    assert len(err.getvalue().rstrip("\n").split("\n")) == 1
 
 
 # -- known gaps: each fails today; when the fix lands the strict xfail fails and the mark should go ----------

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vgdocs._checks import choice, finite_array, finite_float, positive_int, rng_from
-from vgdocs.activations import Activation, activation
+from vgdocs.activations import Activation
+from vgdocs.activations import activation as _activation
 from vgdocs.init import initialize
 from vgdocs.losses import LOSSES, evaluate_loss
 
-__all__ = ["MLP", "Layer", "LayerTap", "Pass", "NORMS", "NORM_POSITIONS"]
+__all__ = ["MLP", "NORMS", "NORM_POSITIONS", "Layer", "LayerTap", "Pass"]
 
 NORMS: tuple[str, ...] = ("batch", "layer")
 NORM_POSITIONS: tuple[str, ...] = ("before", "after")
@@ -140,16 +141,22 @@ class MLP:
             raise ValueError(f"widths must list at least inputs and outputs; got {list(widths)}")
         self.widths = [positive_int(f"widths[{i}]", w) for i, w in enumerate(widths)]
         n_hidden = len(self.widths) - 2
-        names = [activation] * n_hidden if isinstance(activation, (str, Activation)) else list(activation)
+        if isinstance(activation, (str, Activation)):
+            names = [activation] * n_hidden
+        elif isinstance(activation, Sequence):
+            names = list(activation)
+        else:
+            raise TypeError(f"activation must be a name or a sequence of names; got {type(activation).__name__}")
         if len(names) != n_hidden:
-            raise ValueError(f"activation must be one name or {n_hidden} names (one per hidden layer); got {len(names)}")
+            raise ValueError(f"activation must be one name or {n_hidden} names (one per hidden layer); "
+                             f"got {len(names)}")
         if norm is not None:
             choice("norm", norm, NORMS)
         choice("norm_position", norm_position, NORM_POSITIONS)
         self.loss_name = choice("loss", loss, LOSSES)
         if loss != "mse" and output_activation != "linear":
             raise ValueError(f"output_activation is fixed by loss={loss!r}; leave it 'linear' (valid only with 'mse')")
-        self.output_act = globals()["activation"](output_activation)
+        self.output_act = _activation(output_activation)
         self.norm, self.norm_position, self.residual = norm, norm_position, bool(residual)
         self.eps = finite_float("eps", eps, positive=True)
         bias_std = finite_float("bias_std", bias_std, nonnegative=True)
@@ -158,12 +165,14 @@ class MLP:
         self.layers: list[Layer] = []
         for i, (n_in, n_out) in enumerate(zip(self.widths[:-1], self.widths[1:], strict=True)):
             out = i == n_hidden
-            act = self.output_act if out else globals()["activation"](names[i], alpha)
+            act = self.output_act if out else _activation(names[i], alpha)
             use_norm = None if out else norm
             W = initialize(output_init if out and output_init else init, n_in, n_out, rng,
                            std=init_std, gain=init_gain, dtype=self.dtype)
             has_bias = not (use_norm == "batch" and norm_position == "before")
-            b = (rng.normal(0.0, bias_std, n_out) if bias_std else np.zeros(n_out)).astype(self.dtype) if has_bias else None
+            b = None
+            if has_bias:
+                b = (rng.normal(0.0, bias_std, n_out) if bias_std else np.zeros(n_out)).astype(self.dtype)
             layer = Layer(W, b, act, use_norm, residual=(not out and self.residual and n_in == n_out))
             if use_norm:
                 layer.gamma, layer.beta = np.ones(n_out, self.dtype), np.zeros(n_out, self.dtype)
@@ -233,9 +242,8 @@ class MLP:
         taps = [LayerTap(z, z, lv.output, delta, self._dense_grads(top, h, delta))]
         g = delta @ top.W.T
         for layer, h_in, cache in zip(reversed(self.layers[:-1]), reversed(inputs), reversed(caches), strict=True):
-            z, u, a, norm_cache = cache
-            delta, grads, g_in = self._layer_backward(layer, h_in, z, u, g, norm_cache)
-            taps.append(LayerTap(z, u, a, delta, grads))
+            delta, grads, g_in = self._layer_backward(layer, h_in, cache, g)
+            taps.append(LayerTap(cache[0], cache[1], cache[2], delta, grads))
             g = g_in
         taps.reverse()
         return Pass(lv.value, lv.output, tuple(taps), g)
@@ -248,6 +256,7 @@ class MLP:
         return arr
 
     def _layer_forward(self, layer: Layer, h: np.ndarray, *, training: bool, update_stats: bool = True):
+        """(z, u, a, phi, norm cache): phi = act(u) is kept so the backward pass can reuse it."""
         z = h @ layer.W
         if layer.b is not None:
             z += layer.b
@@ -255,38 +264,43 @@ class MLP:
         act = self._act(layer)
         if layer.norm and self.norm_position == "before":
             u, norm_cache = self._norm_forward(layer, z, training, update_stats)
-            a = act(u)
+            a = phi = act(u)
         else:
             u = z
-            a = act(z)
+            a = phi = act(z)
             if layer.norm:
-                a, norm_cache = self._norm_forward(layer, a, training, update_stats)
+                a, norm_cache = self._norm_forward(layer, phi, training, update_stats)
         if layer.residual:
             a = a + h
-        return z, u, a, norm_cache
+        return z, u, a, phi, norm_cache
 
-    def _layer_backward(self, layer, h_in, z, u, g, norm_cache):
-        """From g = dL/d(layer output) to (delta = dL/dz, parameter grads, dL/d(layer input))."""
+    def _layer_backward(self, layer: Layer, h_in: np.ndarray, cache: tuple, g: np.ndarray):
+        """From g = dL/d(layer output) to (delta = dL/dz, parameter grads, dL/d(layer input)).
+
+        g is a fresh array owned by the backward pass, so it is overwritten in place unless the
+        residual branch still needs it.
+        """
+        _, u, _, phi, norm_cache = cache
         grads: dict[str, np.ndarray] = {}
         act = self._act(layer)
         if layer.norm and self.norm_position == "after":
             g_act, grads["gamma"], grads["beta"] = self._norm_backward(layer, g, norm_cache)
+            owned = True
         else:
-            g_act = g
-        du = g_act * act.derivative(u)
+            g_act, owned = g, not layer.residual
         if layer.alpha is not None:
             grads["alpha"] = np.array([np.sum(g_act * np.minimum(u, 0.0))], dtype=self.dtype)
+        du = _times_slope(act, u, phi, g_act, in_place=owned)
         if layer.norm and self.norm_position == "before":
             delta, grads["gamma"], grads["beta"] = self._norm_backward(layer, du, norm_cache)
         else:
             delta = du
-        dense = self._dense_grads(layer, h_in, delta)
-        ordered = {k: v for k, v in (dense | grads).items()}
-        ordered = {k: ordered[k] for k in ("W", "b", "gamma", "beta", "alpha") if k in ordered}
+        grads = self._dense_grads(layer, h_in, delta) | grads
+        grads = {k: grads[k] for k in ("W", "b", "gamma", "beta", "alpha") if k in grads}
         g_in = delta @ layer.W.T
         if layer.residual:
             g_in += g
-        return delta, ordered, g_in
+        return delta, grads, g_in
 
     @staticmethod
     def _dense_grads(layer: Layer, h: np.ndarray, delta: np.ndarray) -> dict[str, np.ndarray]:
@@ -328,3 +342,28 @@ class MLP:
         dx = (inv_std / n) * (n * dxhat - dxhat.sum(axis=axis, keepdims=True)
                               - xhat * np.sum(dxhat * xhat, axis=axis, keepdims=True))
         return dx, dgamma, dbeta
+
+
+def _times_slope(act: Activation, u: np.ndarray, phi: np.ndarray, g: np.ndarray, *, in_place: bool) -> np.ndarray:
+    """g * act'(u), reading the slope off the stored output phi = act(u) where that is exact and cheap.
+
+    tanh' = 1 - phi^2, sigmoid' = phi (1 - phi), relu' = [phi > 0] and linear' = 1 give the same
+    numbers as act.derivative(u) without recomputing tanh or the sigmoid.
+    """
+    name = act.name
+    if name == "linear":
+        return g
+    if name == "relu":
+        slope = phi > 0
+    elif name == "tanh":
+        slope = phi * phi
+        np.subtract(1.0, slope, out=slope)
+    elif name == "sigmoid":
+        slope = 1.0 - phi
+        slope *= phi
+    else:
+        slope = act.derivative(u)
+    if in_place:
+        g *= slope
+        return g
+    return g * slope
