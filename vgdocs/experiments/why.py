@@ -236,7 +236,7 @@ class GradientFlow(Result):
         heads = ["layer"]
         cols = []
         for j, a in enumerate(self.toy_activations):
-            heads.append(f"toy {a}")
+            heads.append(f"toy {_ACT_LABEL.get(a, a)}")
             cols.append(self.toy[j])
             for i, act in enumerate(self.activations):
                 if act == a:
@@ -255,7 +255,7 @@ class GradientFlow(Result):
             toys.setdefault(self.toy[j].tobytes(), []).append(a)
         for names in toys.values():
             j = self.toy_activations.index(names[0])
-            series.append(Series("toy " + " and ".join(names), k, self.toy[j], "dashed"))
+            series.append(Series("toy " + " and ".join(_ACT_LABEL.get(n, n) for n in names), k, self.toy[j], "dashed"))
         return Figure(
             panels=(Panel(tuple(series), "hidden layer (1 = input side)", "‖δ_k‖ / ‖δ_top‖", logy=True),),
             alt=f"Log-scale plot of the gradient norm at each of {self.depth} hidden layers relative to the top one. "
@@ -267,6 +267,7 @@ class GradientFlow(Result):
 
 NETWORKS = (("sigmoid", "xavier_normal"), ("tanh", "xavier_normal"), ("relu", "xavier_normal"), ("relu", "he_normal"))
 _INIT_LABEL = {"xavier_normal": "Xavier", "he_normal": "He", "standard": "standard", "lecun_normal": "LeCun"}
+_ACT_LABEL = {"relu": "ReLU", "leaky_relu": "leaky ReLU"}
 
 
 @experiment("why.gradient_flow")
@@ -279,7 +280,7 @@ def gradient_flow(depth: int = 10, width: int = 64, batch: int = 128, *,
     for a, i in nets:
         d, u, _ = delta_profile(a, i, depth=depth, width=width, batch=batch, seed=seed)
         ratios.append(d / d[-1])
-        labels.append(f"{a} + {_INIT_LABEL.get(i, i)}")
+        labels.append(f"{_ACT_LABEL.get(a, a)} + {_INIT_LABEL.get(i, i)}")
         firsts[(a, i)] = float(d[0] / d[-1])
         if (a, i) == ("relu", "he_normal"):
             active = float(np.mean(u > 0))

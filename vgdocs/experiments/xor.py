@@ -23,6 +23,7 @@ from vgdocs.train import train
 __all__ = ["LearningRates", "XorRuns", "learning_rates", "xor_runs"]
 
 PROBE = (1.0, 0.0)
+_LABEL = {"relu": "ReLU", "leaky_relu": "leaky ReLU"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,7 +59,7 @@ class XorRuns(Result):
         if which == "seeds":
             heads = ["seed"]
             for a in self.activations:
-                heads += [f"{a}: P(1 | [1, 0])", f"{a}: solved"]
+                heads += [f"{_LABEL.get(a, a)}: P(1 | [1, 0])", f"{_LABEL.get(a, a)}: solved"]
             rows = tuple((int(s), *(v for i in range(len(self.activations))
                                     for v in (float(self.probe_prediction[i, j]), bool(self.solved[i, j]))))
                          for j, s in enumerate(self.seeds))
@@ -67,6 +68,7 @@ class XorRuns(Result):
         rows = tuple((a, f"{int(self.solved_count[i])} of {self.n_seeds}", float(np.median(self.final_loss[i])),
                       float(np.median(self.probe_prediction[i])), float(np.median(self.first_over_last[i])))
                      for i, a in enumerate(self.activations))
+        rows = tuple((_LABEL.get(r[0], r[0]), *r[1:]) for r in rows)
         return Table(("hidden activation", "seeds solved", "median final loss", "median P(1 | [1, 0])",
                       "median ‖dL/dW_1‖ / ‖dL/dW_out‖ at start"), rows,
                      caption=f"{len(self.seeds)} seeds, {self.epochs} epochs of Adam (lr {self.lr:g}). "
@@ -84,9 +86,9 @@ class XorRuns(Result):
                 label = "" if kind in named else f"{kind} (one line per seed)"
                 named.add(kind)
                 series.append(Series(label, t, self.loss_curves[i, j], "line" if self.solved[i, j] else "dashed"))
-            panels.append(Panel(tuple(series), "epoch", "binary cross-entropy", f"{a} hidden layers",
+            panels.append(Panel(tuple(series), "epoch", "binary cross-entropy", f"{_LABEL.get(a, a)} hidden layers",
                                 hlines=((self.chance_loss, "ln 2: answering 0.5"),)))
-        summary = "; ".join(f"{a}: {int(c)} of {self.n_seeds} seeds solved, median final loss "
+        summary = "; ".join(f"{_LABEL.get(a, a)}: {int(c)} of {self.n_seeds} seeds solved, median final loss "
                             f"{np.median(self.final_loss[i]):.3g}" for i, (a, c) in
                             enumerate(zip(self.activations, self.solved_count, strict=True)))
         return Figure(panels=tuple(panels), title="XOR loss curves, one line per seed",
@@ -144,8 +146,8 @@ class LearningRates(Result):
 
     def table(self, which: str | None = None) -> Table:
         """One row per (learning rate, activation)."""
-        rows = tuple((float(lr), a, f"{int(self.solved_count[i, j])} of {self.n_seeds}", float(self.median_loss[i, j]),
-                      float(self.median_probe[i, j]))
+        rows = tuple((float(lr), _LABEL.get(a, a), f"{int(self.solved_count[i, j])} of {self.n_seeds}",
+                      float(self.median_loss[i, j]), float(self.median_probe[i, j]))
                      for i, lr in enumerate(self.lrs) for j, a in enumerate(self.activations))
         return Table(("Adam learning rate", "hidden activation", "seeds solved", "median final loss",
                       "median P(1 | [1, 0])"), rows,
