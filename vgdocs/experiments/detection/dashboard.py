@@ -8,8 +8,8 @@ import numpy as np
 
 from vgdocs._checks import choice
 from vgdocs.diagnose import diagnose
-from vgdocs.experiments._core import Result, experiment
-from vgdocs.experiments.fixes._setup import HEALTHY, VANISHING, Run, run
+from vgdocs.experiments._core import experiment
+from vgdocs.experiments.fixes._setup import HEALTHY, VANISHING, Run, RunsResult, run
 from vgdocs.experiments.fixes.comparison import CHANCE_LOSS
 from vgdocs.experiments.fixes.optimisers import RULE_OF_THUMB
 from vgdocs.present.spec import Figure, Panel, Series, Table
@@ -18,7 +18,7 @@ __all__ = ["Dashboard", "dashboard"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class Dashboard(Result):
+class Dashboard(RunsResult):
     """What a monitoring dashboard shows for a sick and a healthy network trained the same way.
 
     sick_*/healthy_*: the first hidden layer's median update ratio and relative weight change,

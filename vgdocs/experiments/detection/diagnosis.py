@@ -18,7 +18,7 @@ __all__ = ["LiveDiagnoses", "NormsDiagnosis", "diagnose_norms", "live_diagnoses"
 NETWORKS: tuple[tuple[str, Setup], ...] = (
     ("sigmoid, Xavier init", VANISHING),
     ("tanh, standard init", GLOROT_TANH),
-    ("ReLU, N(0, 0.5²) init", EXPLODING),
+    (f"ReLU, N(0, {EXPLODING.init_std:g}²) init", EXPLODING),
     ("ReLU, He init", HEALTHY),
 )
 

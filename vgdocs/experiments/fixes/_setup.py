@@ -23,7 +23,7 @@ from vgdocs.present.numbers import fmt
 from vgdocs.present.spec import Figure, Panel, Series, Table
 from vgdocs.train import train
 
-__all__ = ["EXPLODING", "HEALTHY", "PROBE_SIZE", "VANISHING", "Run", "Setup", "Trial", "probe_batch",
+__all__ = ["EXPLODING", "HEALTHY", "PROBE_SIZE", "VANISHING", "Run", "RunsResult", "Setup", "Trial", "probe_batch",
            "profile_figure", "run", "runs_table", "training_figure"]
 
 PROBE_SIZE = 256  # examples in the fixed batch every profile at initialisation is measured on
@@ -175,7 +175,17 @@ def _run(setup: Setup, seed: int) -> Run:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Trial(Result):
+class RunsResult(Result):
+    """A Result holding Runs: it publishes their summaries, not their step-by-step histories."""
+
+    def numbers(self) -> dict[str, float]:
+        """Every number except the per-step *_history records (the figures show them; the
+        summaries derived from them, and the loss curves, are published)."""
+        return {k: v for k, v in super().numbers().items() if "_history" not in k}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Trial(RunsResult):
     """Several runs of the same task that differ in one change: the fix pages' before and after."""
 
     runs: tuple[Run, ...]

@@ -29,7 +29,6 @@ FIXES: tuple[tuple[str, dict[str, object]], ...] = (
     ("none (the sick network)", {}),
     ("leaky ReLU activation", {"activation": "leaky_relu"}),
     ("He initialisation", {"init": "he_normal"}),
-    ("orthogonal initialisation", {"init": "orthogonal"}),
     ("ReLU + He initialisation", {"activation": "relu", "init": "he_normal"}),
     ("batch normalisation", {"norm": "batch"}),
     ("layer normalisation", {"norm": "layer"}),

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from vgdocs._checks import choice, finite_float, positive_int
-from vgdocs.experiments._core import Result, experiment
+from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import (
     Run,
+    RunsResult,
     Setup,
     probe_batch,
     profile_figure,
@@ -29,7 +30,7 @@ _SLOPE_SQUARED = {"relu": 0.5, "tanh": 1.0, "linear": 1.0}
 
 
 @dataclass(frozen=True, kw_only=True)
-class Initialisation(Result):
+class Initialisation(RunsResult):
     """Variance of activations and of dL/dz per hidden layer at initialisation, one row per scheme.
 
     act_var / grad_var: (schemes, depth), input side first. act_factor: mean per-layer growth of
