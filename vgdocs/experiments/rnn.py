@@ -260,9 +260,10 @@ class AddingProblem(Result):
             for i in range(len(self.cells)):
                 row += [f"{int(self.n_learned[i, k])} of {len(self.seeds)}", float(self.median_ratio[i, k])]
             rows.append(tuple(row))
-        return Table(tuple(heads), tuple(rows), formats=(None,) + (None, ".2g") * len(self.cells),
-                     caption=f"Adding problem after {self.steps} {self.optimizer} steps (batch {self.batch}, "
-                             f"{self.hidden} units): a seed has learned when its test MSE is below "
+        return Table(tuple(heads), tuple(rows), formats=(None,) + (None, ".3g") * len(self.cells),
+                     caption=f"Adding problem after {self.steps} {self.optimizer} steps (learning rate {self.lr:g}, "
+                             f"batch {self.batch}, {self.hidden} units, gradients clipped at norm {self.max_norm:g}, "
+                             f"LSTM forget bias {self.forget_bias:g}): a seed has learned when its test MSE is below "
                              f"{self.threshold:g} {TIMES} the trivial predictor's. MSE / trivial is the median over "
                              f"seeds.")
 
@@ -394,7 +395,7 @@ class Clipping(Result):
     batch: int
     loss: np.ndarray
     grad_norm: np.ndarray
-    overflow_step: int  # first step of the unclipped run whose loss or gradient is not finite (-1: none)
+    overflow_step: int  # first SGD step (from 1) of the unclipped run whose loss or gradient is not finite; 0: none
     unclipped_peak_norm: float  # largest finite gradient norm the unclipped run saw
     clipped_final_loss: float  # mean loss over the clipped run's last 10 % of steps
     initial_loss: float
@@ -408,22 +409,31 @@ class Clipping(Result):
         return Figure(
             panels=(
                 Panel(tuple(Series(lab, steps, self.loss[i]) for i, lab in enumerate(labels)), "SGD step",
-                      "training loss (MSE)", "loss", logy=True,
+                      "training loss (MSE)", "loss", logy=True, ylim=_log_limits(self.loss, self.trivial_mse),
                       hlines=((self.trivial_mse, "answering the mean target"),)),
                 Panel(tuple(Series(lab, steps, self.grad_norm[i]) for i, lab in enumerate(labels)), "SGD step",
                       "gradient norm before clipping", "gradient norm", logy=True,
+                      ylim=_log_limits(self.grad_norm, self.max_norm),
                       hlines=((self.max_norm, "clipping threshold"),)),
             ),
             alt=(f"Two log-scale plots against SGD step for a ReLU RNN on {self.length}-step sequences. Without "
                  f"clipping the loss and the gradient norm climb until they overflow"
-                 f"{f' at step {self.overflow_step + 1}' if self.overflow_step >= 0 else ''}, after which the line "
+                 f"{f' at step {self.overflow_step}' if self.overflow_step else ''}, after which the line "
                  f"stops; with clipping at {self.max_norm:g} the loss falls and the run finishes."),
             title="Clipping an exploding recurrent network",
         )
 
 
+def _log_limits(values: np.ndarray, reference: float) -> tuple[float, float]:
+    """Log-axis limits a factor 3 beyond the finite data: values near the float limit would overflow
+    matplotlib's automatic margins."""
+    finite = values[np.isfinite(values) & (values > 0)]
+    lo, hi = min(float(finite.min()), reference), max(float(finite.max()), reference)
+    return lo / 3.0, min(hi * 3.0, np.finfo(np.float64).max / 10.0)
+
+
 @experiment("rnn.clipping")
-def clipping(*, length: int = 30, hidden: int = 16, spectral_norm: float = 1.5, lr: float = 0.05,
+def clipping(*, length: int = 50, hidden: int = 16, spectral_norm: float = 1.5, lr: float = 0.01,
              max_norm: float = 1.0, steps: int = 150, batch: int = 32, seed: int = 0) -> Clipping:
     """The same ReLU RNN (orthogonal W_hh scaled to `spectral_norm`) and batches, trained with and without clipping."""
     length, hidden = positive_int("length", length), positive_int("hidden", hidden)
@@ -441,7 +451,7 @@ def clipping(*, length: int = 30, hidden: int = 16, spectral_norm: float = 1.5, 
     loss = np.stack([r[0][:, 0] for r in runs])
     norm = np.stack([r[1][:, 0] for r in runs])
     bad = ~(np.isfinite(loss[0]) & np.isfinite(norm[0]))
-    overflow = int(np.argmax(bad)) if bad.any() else -1
+    overflow = int(np.argmax(bad)) + 1 if bad.any() else 0
     loss[~np.isfinite(loss)] = np.nan
     norm[~np.isfinite(norm)] = np.nan
     tail = max(1, steps // 10)
