@@ -14,6 +14,7 @@ import numpy as np
 
 from vgdocs._checks import choice, finite_float, positive_int, rng_from
 from vgdocs.activations import ACTIVATIONS, activation, sigmoid
+from vgdocs.diagnose import SATURATING, SATURATION_BANDS, saturated_fraction
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.init import INITIALIZERS
 from vgdocs.nets.mlp import MLP
@@ -313,8 +314,9 @@ class WeightScale(Result):
     toy_factor: np.ndarray  # sigma_w * max slope: the linear-regime factor with every unit at its steepest
     per_layer_factor: np.ndarray  # measured geometric mean of ||delta_k|| / ||delta_{k+1}||
     mean_slope: np.ndarray  # mean f'(u) over the batch, units and layers
-    saturated: np.ndarray  # share of units whose slope is below 10 % of the maximum
+    saturated: np.ndarray  # share of unit-examples in the flat tails (vgdocs.diagnose's bands)
     max_slope: float
+    band: tuple[float, float]  # output band outside which a unit counts as saturated
 
     def table(self, which: str | None = None) -> Table:
         """One row per weight scale: toy factor, measured factor, mean slope, saturated share."""
@@ -325,17 +327,17 @@ class WeightScale(Result):
                  "mean slope f'(z)", "saturated units")
         return Table(heads, rows,
                      caption=f"{self.depth}-layer {self.activation} network, width {self.width}, "
-                             f"weights N(0, {SIGMA}_w\u00b2/fan_in). "
-                             "A unit is saturated when its slope is below a tenth of the maximum.",
+                             f"weights N(0, {SIGMA}_w\u00b2/fan_in). A unit is saturated when its output is "
+                             f"below {self.band[0]:g} or above {self.band[1]:g}.",
                      formats=(".3g", ".3g", ".3g", ".3g", ".0%"))
 
 
 @experiment("why.weight_scale")
 def weight_scale(sigma_w: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0), *, activation_name: str = "sigmoid",
                  depth: int = 10, width: int = 64, batch: int = 128, seed: int = 0) -> WeightScale:
-    """Sweep the weight scale of an `activation_name` network; measure the gradient factor and saturation."""
+    """Sweep the weight scale of a sigmoid or tanh network; measure the gradient factor and saturation."""
     scales = np.array([finite_float("sigma_w[]", s, positive=True) for s in sigma_w])
-    act = activation(choice("activation_name", activation_name, ACTIVATIONS))
+    act = activation(choice("activation_name", activation_name, SATURATING))
     depth, width, batch = positive_int("depth", depth), positive_int("width", width), positive_int("batch", batch)
     factors, slopes, sats = [], [], []
     for s in scales:
@@ -343,7 +345,8 @@ def weight_scale(sigma_w: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0
         factors.append((d[0] / d[-1]) ** (1.0 / max(depth - 1, 1)))
         slope = act.derivative(u)
         slopes.append(float(slope.mean()))
-        sats.append(float(np.mean(slope < 0.1 * act.max_slope)))
+        sats.append(saturated_fraction(act(u), act.name))
     return WeightScale(seed=seed, activation=act.name, depth=depth, width=width, sigma_w=scales,
                        toy_factor=scales * act.max_slope, per_layer_factor=np.array(factors),
-                       mean_slope=np.array(slopes), saturated=np.array(sats), max_slope=act.max_slope)
+                       mean_slope=np.array(slopes), saturated=np.array(sats), max_slope=act.max_slope,
+                       band=SATURATION_BANDS[act.name])
