@@ -39,6 +39,7 @@ class Profile:
     grad_norms: np.ndarray
     activations: tuple[np.ndarray, ...]
     activation_names: tuple[str, ...]
+    lag_norms: np.ndarray | None = None  # recurrent models: ||dL/dh_k|| per time lag, nearest lag first
 
 
 def _profile_mlp(args: argparse.Namespace) -> Profile:
@@ -60,7 +61,29 @@ def _profile_mlp(args: argparse.Namespace) -> Profile:
                    tuple(layer.act.name for layer in net.layers[:-1]))
 
 
-PROFILERS: dict[str, Callable[[argparse.Namespace], Profile]] = {"mlp": _profile_mlp}
+def _profile_recurrent(args: argparse.Namespace) -> Profile:
+    """One RNN/LSTM/GRU layer of `width` units over `steps` standard-normal inputs, MSE on the last step.
+
+    "Layers" are time steps, first step first: delta_norms and grad_norms both hold ||dL/dh_k||.
+    """
+    from vgdocs.nets.recurrent import RecurrentNet
+
+    size = args.steps * args.batch * args.width * 12  # gates, states and their gradients per step
+    if size > _MAX_FLOATS:
+        raise ValueError(f"this sequence needs about {size:.2g} floats, over the {_MAX_FLOATS:.0e} a profile "
+                         f"allows; reduce --steps, --width or --batch")
+    rng = np.random.default_rng(args.seed)
+    f = args.activation if args.model == "rnn" else "tanh"  # gated cells' states pass through tanh
+    net = RecurrentNet(args.model, args.width, args.width, 1, nonlinearity=f, seed=rng)
+    tape = net.gradients(rng.standard_normal((args.batch, args.steps, args.width)),
+                         rng.standard_normal((args.batch, 1)))
+    states = tuple(tape.hidden[:, k] for k in range(args.steps))
+    return Profile(tape.loss, tape.h_grad_norms, tape.h_grad_norms, states, (f,) * args.steps, tape.lag_norms)
+
+
+PROFILERS: dict[str, Callable[[argparse.Namespace], Profile]] = {
+    "mlp": _profile_mlp, "rnn": _profile_recurrent, "lstm": _profile_recurrent, "gru": _profile_recurrent,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,7 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _profile_options(p: argparse.ArgumentParser) -> None:
     dashed = lambda name: name.replace("_", "-")  # noqa: E731
-    p.add_argument("--model", choices=sorted(PROFILERS), default="mlp", help="network family (default: mlp)")
+    p.add_argument("--model", choices=sorted(PROFILERS), default="mlp",
+                   help="network family (default: mlp); rnn, lstm and gru are one recurrent layer of --width "
+                        "units over --steps time steps (rnn uses --activation; --init, --depth, --norm ignored)")
+    p.add_argument("--steps", type=_positive_int, default=50,
+                   help="sequence length for rnn, lstm and gru (default: 50)")
     p.add_argument("--activation", type=_underscored, choices=ACTIVATIONS, default="sigmoid", metavar="NAME",
                    help=f"hidden activation, one of: {', '.join(map(dashed, ACTIVATIONS))} (default: sigmoid)")
     p.add_argument("--init", type=_underscored, choices=_INIT_NAMES, default="xavier_normal", metavar="NAME",
@@ -180,6 +207,7 @@ def _as_json(args: argparse.Namespace, prof: Profile, diag: Diagnosis) -> dict:
         "loss": _clean(prof.loss),
         "delta_norms": _clean(prof.delta_norms),
         "grad_norms": _clean(prof.grad_norms),
+        **({"lag_norms": _clean(prof.lag_norms)} if prof.lag_norms is not None else {}),
         "saturated": _clean(diag.saturated),
         "dead": _clean(diag.dead),
         "diagnosis": _diagnosis_json(diag),
@@ -205,6 +233,8 @@ def _diagnosis_json(diag: Diagnosis) -> dict:
 
 
 def _as_table(args: argparse.Namespace, prof: Profile, diag: Diagnosis) -> str:
+    if prof.lag_norms is not None:
+        return _lag_table(args, prof, diag)
     extras = (f", {args.norm}norm {args.norm_position}" if args.norm else "") + (", residual" if args.residual else "")
     lines = [
         f"{args.model}: {args.activation}, {args.init} init, depth {args.depth}, width {args.width}, "
@@ -220,6 +250,23 @@ def _as_table(args: argparse.Namespace, prof: Profile, diag: Diagnosis) -> str:
         sat = _percent(diag.saturated[i]) if hidden else ""
         dead = _percent(diag.dead[i]) if hidden else ""
         lines.append(f"{i + 1:>5}  {delta}  {g:9.3g}  {sat:>9}  {dead:>5}  {bars[i]}")
+    lines += ["", diag.explanation]
+    return "\n".join(lines)
+
+
+def _lag_table(args: argparse.Namespace, prof: Profile, diag: Diagnosis) -> str:
+    """One row per time lag, nearest first (the diagnosis counts steps as layers, first step first)."""
+    lines = [
+        f"{args.model}: {prof.activation_names[0]}, {args.steps} steps, {args.width} units, batch {args.batch}, "
+        f"seed {args.seed}",
+        f"loss {prof.loss:.4g}",
+        "",
+        f"{'lag':>5}  {'|dL/dh|':>9}  {'saturated':>9}  {'dead':>5}  |dL/dh| on a log scale",
+    ]
+    bars = _log_bars(prof.lag_norms)
+    for lag, g in enumerate(prof.lag_norms):
+        k = args.steps - 1 - lag
+        lines.append(f"{lag:>5}  {g:9.3g}  {_percent(diag.saturated[k]):>9}  {_percent(diag.dead[k]):>5}  {bars[lag]}")
     lines += ["", diag.explanation]
     return "\n".join(lines)
 
