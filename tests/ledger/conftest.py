@@ -53,7 +53,12 @@ print("published")
 ```
 """
 
-NOTEBOOK_CODE = "from ledgerdemo import slopes\nfrom vgdocs.ledger import publish\npublish(slopes(depth=2, seed=3))\n"
+NOTEBOOK_CODE = (
+    "from ledgerdemo import slopes\n"
+    "from vgdocs.ledger import publish\n"
+    "publish(slopes(depth=2, seed=3))\n"
+    "print('slope', slopes(depth=2, seed=3).max_slope, 'missing', float('nan'), -1.5e-30)\n"
+)
 
 # Test-only: loaded by Python at start-up when its folder is on PYTHONPATH (never in production code).
 SHIM = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import socket
@@ -159,13 +160,19 @@ def test_serve_warns_about_drift_and_keeps_serving(site: Path, shim: Path) -> No
         proc.stdout.close()  # type: ignore[union-attr]
 
 
-def test_notebook_numbers_reach_the_ledger_also_from_mkdocs_jupyter_cache(tmp_path: Path) -> None:
+def test_notebook_numbers_published_and_printed_reach_the_ledger_also_from_cache(tmp_path: Path) -> None:
     project = make_project(tmp_path / "proj", notebook=True)
     env = run_env(pythonpath=[project])
     assert ledger_cli(project, "update", env=env).returncode == 0
     key = "lab/demo.ipynb/demo.slopes(depth=2, seed=3)/max_slope"
-    assert ledger.load(project / ledger.LEDGER_FILE)[key] == 0.25
+    entries = ledger.load(project / ledger.LEDGER_FILE)
+    assert entries[key] == 0.25
     assert ledger.page_of(key) == "lab/demo.ipynb"
+    printed = {k: v for k, v in entries.items() if k.startswith("lab/demo.ipynb/output[")}
+    assert printed.keys() == {f"lab/demo.ipynb/output[0]/number[{j}]" for j in range(3)}
+    assert printed["lab/demo.ipynb/output[0]/number[0]"] == 0.25
+    assert math.isnan(printed["lab/demo.ipynb/output[0]/number[1]"])
+    assert printed["lab/demo.ipynb/output[0]/number[2]"] == -1.5e-30
     # update ran the kernel; this build is served from mkdocs-jupyter's cache and starts no kernel
     done = mkdocs(project, "build", "--strict", "-d", str(tmp_path / "out"), env=env)
     assert done.returncode == 0, done.stderr

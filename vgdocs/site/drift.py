@@ -14,8 +14,10 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import hashlib  # noqa: E402
+import html as htmllib  # noqa: E402
 import importlib  # noqa: E402
 import logging  # noqa: E402
+import re  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -24,6 +26,12 @@ from types import ModuleType  # noqa: E402
 from mkdocs.exceptions import PluginError  # noqa: E402
 
 log = logging.getLogger("mkdocs.plugins.vgdocs.drift")
+
+# mkdocs-jupyter (nbconvert's lab template) renders each plain-text output as this <div><pre>.
+_PLAIN_OUTPUT = re.compile(
+    r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*" data-mime-type="text/plain"[^>]*>\s*<pre>(.*?)</pre>', re.S
+)
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])|(?<![\w.])-?(?:nan|inf)(?!\w)")
 
 _state: dict[str, object] = {"command": "build", "dirty": False, "spool": None}
 
@@ -71,10 +79,26 @@ def on_page_markdown(markdown: str, *, page, config, files) -> None:
 
 
 def on_page_content(html: str, *, page, config, files) -> None:
-    """Close the page: collect what a notebook kernel spooled, then stop attributing numbers."""
+    """Close the page: collect what a notebook kernel spooled or printed, then stop attributing numbers."""
+    src = page.file.src_uri
+    if src.endswith(".ipynb"):
+        _ledger().record({f"{src}/{k}": v for k, v in printed_numbers(html).items()})
     spooled = _end_page()
-    if page.file.src_uri.endswith(".ipynb"):
+    if src.endswith(".ipynb"):
         _notebook_cache(page, config, spooled)
+
+
+def printed_numbers(html: str) -> dict[str, float]:
+    """Every number in a rendered notebook's plain-text outputs, keyed 'output[i]/number[j]' (from 0).
+
+    A notebook's cells print numbers without going through vgdocs.present, so the hook reads them
+    off the page mkdocs-jupyter rendered: what the reader sees is what the ledger holds.
+    """
+    out: dict[str, float] = {}
+    for i, text in enumerate(_PLAIN_OUTPUT.findall(html)):
+        for j, token in enumerate(_NUMBER.findall(htmllib.unescape(text))):
+            out[f"output[{i}]/number[{j}]"] = float(token)
+    return out
 
 
 def on_post_build(*, config) -> None:
