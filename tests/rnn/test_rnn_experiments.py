@@ -72,6 +72,9 @@ def test_adding_problem_scores_against_the_mean_predictor():
     np.testing.assert_allclose(r.trivial_mse[:, 1], np.var(y), rtol=1e-12)
     np.testing.assert_allclose(r.ratio, r.test_mse / r.trivial_mse, rtol=0)
     np.testing.assert_array_equal(r.n_learned, (r.ratio < r.threshold).sum(axis=2))
+    for i in range(2):
+        every = [int(n) for k, n in enumerate(r.lengths) if r.n_learned[i, k] == 2]
+        assert r.longest_learned[i] == (max(every) if every else 0)
     assert r.survival_init.shape == (2, 6) and np.all(r.survival_init[:, 0] == 1.0)
     table = r.table()
     assert len(table.rows) == 2 and len(table.headers) == 5

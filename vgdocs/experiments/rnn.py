@@ -243,6 +243,7 @@ class AddingProblem(Result):
     learned: np.ndarray
     n_learned: np.ndarray  # (cells, lengths)
     median_ratio: np.ndarray  # (cells, lengths)
+    longest_learned: np.ndarray  # (cells,): longest length that every seed learned, 0 if none
     lags: np.ndarray = field(metadata={"ledger": False})
     survival_init: np.ndarray
     survival_trained: np.ndarray
@@ -331,7 +332,9 @@ def adding_problem(lengths: Sequence[int] = (5, 10, 20, 40), *, cells: Sequence[
         seed=seed, cells=cells, lengths=lens, seeds=seeds, hidden=hidden, batch=batch, steps=steps, lr=lr,
         optimizer=optimizer, max_norm=max_norm, threshold=threshold, forget_bias=forget_bias, test_size=test_size,
         test_mse=test_mse, trivial_mse=trivial, ratio=ratio, learned=learned, n_learned=learned.sum(axis=2),
-        median_ratio=np.median(ratio, axis=2), lags=np.arange(T), survival_init=survival_init,
+        median_ratio=np.median(ratio, axis=2), lags=np.arange(T),
+        longest_learned=np.array([max([int(n) for n, ok in zip(lens, row, strict=True) if ok], default=0)
+                                  for row in learned.all(axis=2)]), survival_init=survival_init,
         survival_trained=survival_trained, survival_far_trained=survival_trained[:, -1],
         survival_far_init=survival_init[:, -1],
     )
