@@ -78,12 +78,13 @@ def test_clipping_caps_the_global_norm_at_the_threshold_and_keeps_layer_ratios()
                                np.full(c.exploding_before.size, c.clip_norm / c.exploding_global_before), rtol=1e-12)
     assert c.exploding_ratio_after == pytest.approx(c.exploding_ratio_before, rel=1e-12)
     assert c.vanishing_ratio_after == pytest.approx(c.vanishing_ratio_before, rel=1e-12)
-    exploding, exploding_clipped, vanishing, vanishing_clipped, _ = c.runs
+    exploding, exploding_clipped, vanishing, vanishing_clipped, healthy, healthy_clipped = c.runs
     assert exploding.overflow_step is not None and exploding_clipped.overflow_step is None
     assert exploding_clipped.clip_fraction > 0.9  # it binds on nearly every step of an exploding run
     # the vanishing network's gradients never reach the threshold: the clipped run is the same run
     assert vanishing_clipped.clip_fraction == 0.0
     np.testing.assert_array_equal(vanishing_clipped.loss, vanishing.loss)
+    assert healthy.clip_fraction == 0.0 and healthy_clipped.clip_fraction > 0.5
 
 
 @pytest.mark.skipif(torch is None, reason="torch not installed: pip install -e .[torch] to compare")

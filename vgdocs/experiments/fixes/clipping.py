@@ -29,7 +29,7 @@ __all__ = ["Clipping", "clipping"]
 class Clipping(Trial):
     """Runs with and without clipping by global norm, and one clipped gradient looked at closely.
 
-    runs: exploding, exploding + clip, vanishing, vanishing + clip, healthy + clip. For the first
+    runs: exploding, exploding + clip, vanishing, vanishing + clip, healthy, healthy + clip. For the first
     gradient of the exploding (and the vanishing) network: ||dL/dW|| per weight layer before and
     after clipping, the global norm before and after, and the first-to-last-layer ratio before and
     after (clipping multiplies every layer by the same number, so the ratio cannot change).
@@ -83,6 +83,7 @@ def clipping(clip_norm: float = 1.0, *, seed: int = 0) -> Clipping:
         run(EXPLODING.but(clip_norm=clip_norm), "exploding + clipping", seed),
         run(VANISHING, "vanishing", seed),
         run(VANISHING.but(clip_norm=clip_norm), "vanishing + clipping", seed),
+        run(HEALTHY, "healthy", seed),
         run(HEALTHY.but(clip_norm=clip_norm), "healthy + clipping", seed),
     )
     ex = _clip_first(EXPLODING, clip_norm, seed)
