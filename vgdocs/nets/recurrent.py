@@ -256,11 +256,13 @@ class RecurrentNet:
         W = self._p["W_hh"][:, None]
         gh = np.broadcast_to(np.eye(H), (S, B, H, H))
         gc = np.zeros((S, B, H, H))
+        wanted = set(ks)
         found = {t: gh}
         for step in range(t, min(ks), -1):
             cache = tuple(a[:, :, None] for a in run.cache[step])  # a unit-vector axis before the units
             _, _, gh, gc = _STEP_BACK[self.cell](cache, gh, gc, W)
-            found[step - 1] = gh
+            if step - 1 in wanted:
+                found[step - 1] = gh
         return self._public(np.stack([found[k] for k in ks], axis=1))
 
     def jacobian_singular_values(self, x: np.ndarray, t: int, ks: Sequence[int], *,
