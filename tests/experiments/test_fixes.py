@@ -74,8 +74,11 @@ def test_clipping_caps_the_global_norm_at_the_threshold_and_keeps_layer_ratios()
     c = clipping(1.0)
     assert c.exploding_global_before > 100 * c.clip_norm
     assert c.exploding_global_after == pytest.approx(c.clip_norm, rel=1e-12)
-    np.testing.assert_allclose(c.exploding_after / c.exploding_before,
-                               np.full(c.exploding_before.size, c.clip_norm / c.exploding_global_before), rtol=1e-12)
+    np.testing.assert_allclose(
+        c.exploding_after / c.exploding_before,
+        np.full(c.exploding_before.size, c.clip_norm / c.exploding_global_before),
+        rtol=1e-12,
+    )
     assert c.exploding_ratio_after == pytest.approx(c.exploding_ratio_before, rel=1e-12)
     assert c.vanishing_ratio_after == pytest.approx(c.vanishing_ratio_before, rel=1e-12)
     exploding, exploding_clipped, vanishing, vanishing_clipped, healthy, healthy_clipped = c.runs
@@ -175,17 +178,22 @@ def test_fewer_layers_and_defaults_train_where_the_deep_sick_networks_do_not():
     assert 0.0 < d.clip_fraction < 1.0
 
 
-@pytest.mark.parametrize("result, kinds", [
-    (lambda: activations(), {"table": (None, "dead"), "figure": ("profile", "training")}),
-    (lambda: initialisation("relu", trained=("he_normal",)), {"table": (None, "training"),
-                                                               "figure": (None, "profile", "training")}),
-    (lambda: normalisation(), {"table": (None, "inside"), "figure": (None, "profile", "training")}),
-    (lambda: residual(), {"table": (None,), "figure": (None, "training")}),
-    (lambda: clipping(), {"table": (None, "layers"), "figure": (None, "profile")}),
-    (lambda: optimisers(), {"table": (None, "updates"), "figure": (None, "profile", "training")}),
-    (lambda: bench(), {"table": (None,), "figure": ("profile", "training")}),
-    (lambda: defaults(), {"table": (None,), "figure": ("training",)}),
-])
+@pytest.mark.parametrize(
+    "result, kinds",
+    [
+        (lambda: activations(), {"table": (None, "dead"), "figure": ("profile", "training")}),
+        (
+            lambda: initialisation("relu", trained=("he_normal",)),
+            {"table": (None, "training"), "figure": (None, "profile", "training")},
+        ),
+        (lambda: normalisation(), {"table": (None, "inside"), "figure": (None, "profile", "training")}),
+        (lambda: residual(), {"table": (None,), "figure": (None, "training")}),
+        (lambda: clipping(), {"table": (None, "layers"), "figure": (None, "profile")}),
+        (lambda: optimisers(), {"table": (None, "updates"), "figure": (None, "profile", "training")}),
+        (lambda: bench(), {"table": (None,), "figure": ("profile", "training")}),
+        (lambda: defaults(), {"table": (None,), "figure": ("training",)}),
+    ],
+)
 def test_every_view_is_a_plain_table_or_figure(result, kinds):
     r = result()
     for which in kinds["table"]:

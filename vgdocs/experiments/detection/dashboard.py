@@ -51,70 +51,126 @@ class Dashboard(RunsResult):
         s, h = self.sick, self.healthy
         rows = (
             ("training loss after training", s.final_loss, h.final_loss, f"chance level {self.chance_loss:.3g}"),
-            ("‖dL/dz‖ first / last hidden layer", s.delta_ratio, h.delta_ratio,
-             f"vanishing below {self.vanishing_threshold:g}"),
-            ("first layer's weights moved (relative)", self.sick_first_change, self.healthy_first_change,
-             "compare with the last layer"),
+            (
+                "‖dL/dz‖ first / last hidden layer",
+                s.delta_ratio,
+                h.delta_ratio,
+                f"vanishing below {self.vanishing_threshold:g}",
+            ),
+            (
+                "first layer's weights moved (relative)",
+                self.sick_first_change,
+                self.healthy_first_change,
+                "compare with the last layer",
+            ),
             ("last hidden layer's weights moved (relative)", self.sick_last_change, self.healthy_last_change, ""),
-            ("update ratio, first hidden layer", self.sick_first_update, self.healthy_first_update,
-             f"about {self.rule_of_thumb:g} per step"),
-            ("update ratio, last hidden layer", self.sick_last_update, self.healthy_last_update,
-             f"about {self.rule_of_thumb:g} per step"),
-            ("saturated sigmoid units at the end", self.sick_saturated, None,
-             f"flag a layer above {self.saturated_threshold:.0%}"),
+            (
+                "update ratio, first hidden layer",
+                self.sick_first_update,
+                self.healthy_first_update,
+                f"about {self.rule_of_thumb:g} per step",
+            ),
+            (
+                "update ratio, last hidden layer",
+                self.sick_last_update,
+                self.healthy_last_update,
+                f"about {self.rule_of_thumb:g} per step",
+            ),
+            (
+                "saturated sigmoid units at the end",
+                self.sick_saturated,
+                None,
+                f"flag a layer above {self.saturated_threshold:.0%}",
+            ),
             ("dead ReLU units at the end", None, self.healthy_dead, f"flag a layer above {self.dead_threshold:.0%}"),
             ("diagnosis (vgdocs.diagnose on ‖dL/dz‖)", self.sick_verdict, self.healthy_verdict, ""),
         )
-        return Table(("symptom", f"sick: {s.recipe}", f"healthy: {h.recipe}", "healthy range"), rows,
-                     caption="Update ratio: median over training of ‖step on W‖ / ‖W‖. Weights moved: "
-                             "‖W_end - W_start‖ / ‖W_start‖.")
+        return Table(
+            ("symptom", f"sick: {s.recipe}", f"healthy: {h.recipe}", "healthy range"),
+            rows,
+            caption="Update ratio: median over training of ‖step on W‖ / ‖W‖. Weights moved: "
+            "‖W_end - W_start‖ / ‖W_start‖.",
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """'loss', 'gradients' (per-layer norm over training), 'updates' (per layer) or 'units'."""
         which = choice("which", which or "loss", ("loss", "gradients", "updates", "units"))
         s, h = self.sick, self.healthy
         if which == "loss":
-            panel = Panel((Series("sick", s.steps, s.loss, "dashed"), Series("healthy", h.steps, h.loss)),
-                          xlabel="training step", ylabel="cross-entropy loss", logy=True,
-                          hlines=((self.chance_loss, "chance level"),))
-            alt = (f"Loss over training. Sick network: {s.initial_loss:.3g} to {s.final_loss:.3g}, flat at chance "
-                   f"level; healthy network: {h.initial_loss:.3g} to {h.final_loss:.3g}.")
+            panel = Panel(
+                (Series("sick", s.steps, s.loss, "dashed"), Series("healthy", h.steps, h.loss)),
+                xlabel="training step",
+                ylabel="cross-entropy loss",
+                logy=True,
+                hlines=((self.chance_loss, "chance level"),),
+            )
+            alt = (
+                f"Loss over training. Sick network: {s.initial_loss:.3g} to {s.final_loss:.3g}, flat at chance "
+                f"level; healthy network: {h.initial_loss:.3g} to {h.final_loss:.3g}."
+            )
             return Figure((panel,), alt=alt, title="Loss: a plateau at chance level is the first symptom")
         if which == "gradients":
             panels = tuple(_gradient_panel(r, title) for r, title in ((s, "sick"), (h, "healthy")))
-            alt = (f"Gradient norm of selected layers over training. In the sick network the first hidden layer's "
-                   f"weight gradient sits about {_decades(s)} orders of magnitude below the last hidden layer's "
-                   f"throughout; in the healthy network about {_decades(h)}.")
+            alt = (
+                f"Gradient norm of selected layers over training. In the sick network the first hidden layer's "
+                f"weight gradient sits about {_decades(s)} orders of magnitude below the last hidden layer's "
+                f"throughout; in the healthy network about {_decades(h)}."
+            )
             return Figure(panels, alt=alt, title="Per-layer gradient norm over training")
         if which == "updates":
-            series = tuple(Series(label, np.arange(1, r.update_ratio.size + 1), r.update_ratio, style)
-                           for r, label, style in ((s, "sick", "dashed"), (h, "healthy", "line")))
-            panel = Panel(series, xlabel="weight layer (last = output)", ylabel="median ‖ΔW‖ / ‖W‖ per step",
-                          logy=True, hlines=((self.rule_of_thumb, "rule of thumb"),))
-            alt = (f"Median update-to-weight ratio per layer. Sick: first hidden layer {self.sick_first_update:.2g}, "
-                   f"last {self.sick_last_update:.2g}; healthy: {self.healthy_first_update:.2g} and "
-                   f"{self.healthy_last_update:.2g}; the rule of thumb is {self.rule_of_thumb:g}.")
+            series = tuple(
+                Series(label, np.arange(1, r.update_ratio.size + 1), r.update_ratio, style)
+                for r, label, style in ((s, "sick", "dashed"), (h, "healthy", "line"))
+            )
+            panel = Panel(
+                series,
+                xlabel="weight layer (last = output)",
+                ylabel="median ‖ΔW‖ / ‖W‖ per step",
+                logy=True,
+                hlines=((self.rule_of_thumb, "rule of thumb"),),
+            )
+            alt = (
+                f"Median update-to-weight ratio per layer. Sick: first hidden layer {self.sick_first_update:.2g}, "
+                f"last {self.sick_last_update:.2g}; healthy: {self.healthy_first_update:.2g} and "
+                f"{self.healthy_last_update:.2g}; the rule of thumb is {self.rule_of_thumb:g}."
+            )
             return Figure((panel,), alt=alt, title="Update-to-weight ratio per layer")
         layers = np.arange(1, s.saturated_history.shape[1] + 1)
-        sat = Panel((Series("at the start", layers, s.saturated_history[0], "dashed"),
-                     Series("at the end", layers, _last_finite(s.saturated_history))),
-                    xlabel="hidden layer", ylabel="share of saturated units", title="sick (sigmoid)", ylim=(0.0, 1.0),
-                    hlines=((self.saturated_threshold, "flag"),))
-        dead = Panel((Series("at the start", layers, h.dead_history[0], "dashed"),
-                      Series("at the end", layers, _last_finite(h.dead_history))),
-                     xlabel="hidden layer", ylabel="share of dead units", title="healthy (ReLU)", ylim=(0.0, 1.0),
-                     hlines=((self.dead_threshold, "flag"),))
-        alt = (f"Saturated sigmoid units per layer in the sick network (mean {self.sick_saturated:.2g} at the end) "
-               f"and dead ReLU units in the healthy one (mean {self.healthy_dead:.2g}).")
+        sat = Panel(
+            (
+                Series("at the start", layers, s.saturated_history[0], "dashed"),
+                Series("at the end", layers, _last_finite(s.saturated_history)),
+            ),
+            xlabel="hidden layer",
+            ylabel="share of saturated units",
+            title="sick (sigmoid)",
+            ylim=(0.0, 1.0),
+            hlines=((self.saturated_threshold, "flag"),),
+        )
+        dead = Panel(
+            (
+                Series("at the start", layers, h.dead_history[0], "dashed"),
+                Series("at the end", layers, _last_finite(h.dead_history)),
+            ),
+            xlabel="hidden layer",
+            ylabel="share of dead units",
+            title="healthy (ReLU)",
+            ylim=(0.0, 1.0),
+            hlines=((self.dead_threshold, "flag"),),
+        )
+        alt = (
+            f"Saturated sigmoid units per layer in the sick network (mean {self.sick_saturated:.2g} at the end) "
+            f"and dead ReLU units in the healthy one (mean {self.healthy_dead:.2g})."
+        )
         return Figure((sat, dead), alt=alt, title="Saturated and dead units")
 
 
 def _gradient_panel(r: Run, title: str) -> Panel:
     depth = r.grad_norm_history.shape[1] - 1
-    picks = ((0, "layer 1"), (depth // 2, f"layer {depth // 2 + 1}"), (depth - 1, f"layer {depth}"),
-             (depth, "output"))
-    series = tuple(Series(label, r.steps, r.grad_norm_history[:, k], "dashed" if k == 0 else "line")
-                   for k, label in picks)
+    picks = ((0, "layer 1"), (depth // 2, f"layer {depth // 2 + 1}"), (depth - 1, f"layer {depth}"), (depth, "output"))
+    series = tuple(
+        Series(label, r.steps, r.grad_norm_history[:, k], "dashed" if k == 0 else "line") for k, label in picks
+    )
     return Panel(series, xlabel="training step", ylabel="‖dL/dW‖", logy=True, title=title)
 
 
@@ -134,14 +190,24 @@ def dashboard(*, seed: int = 0) -> Dashboard:
     sick, healthy = run(VANISHING, "sick", seed), run(HEALTHY, "healthy", seed)
     ref = diagnose([1.0, 1.0])
     return Dashboard(
-        seed=seed, sick=sick, healthy=healthy, rule_of_thumb=RULE_OF_THUMB, chance_loss=CHANCE_LOSS,
-        vanishing_threshold=ref.vanishing_ratio, saturated_threshold=ref.saturated_threshold,
+        seed=seed,
+        sick=sick,
+        healthy=healthy,
+        rule_of_thumb=RULE_OF_THUMB,
+        chance_loss=CHANCE_LOSS,
+        vanishing_threshold=ref.vanishing_ratio,
+        saturated_threshold=ref.saturated_threshold,
         dead_threshold=ref.dead_threshold,
-        sick_first_update=float(sick.update_ratio[0]), sick_last_update=float(sick.update_ratio[-2]),
-        healthy_first_update=float(healthy.update_ratio[0]), healthy_last_update=float(healthy.update_ratio[-2]),
-        sick_first_change=float(sick.weight_change[0]), sick_last_change=float(sick.weight_change[-2]),
-        healthy_first_change=float(healthy.weight_change[0]), healthy_last_change=float(healthy.weight_change[-2]),
+        sick_first_update=float(sick.update_ratio[0]),
+        sick_last_update=float(sick.update_ratio[-2]),
+        healthy_first_update=float(healthy.update_ratio[0]),
+        healthy_last_update=float(healthy.update_ratio[-2]),
+        sick_first_change=float(sick.weight_change[0]),
+        sick_last_change=float(sick.weight_change[-2]),
+        healthy_first_change=float(healthy.weight_change[0]),
+        healthy_last_change=float(healthy.weight_change[-2]),
         sick_saturated=float(np.mean(_last_finite(sick.saturated_history))),
         healthy_dead=float(np.mean(_last_finite(healthy.dead_history))),
-        sick_verdict=sick.verdict, healthy_verdict=healthy.verdict,
+        sick_verdict=sick.verdict,
+        healthy_verdict=healthy.verdict,
     )

@@ -44,13 +44,24 @@ class LiveDiagnoses(Result):
 
     def table(self, which: str | None = None) -> Table:
         """One row per network: ratio and verdict from weight gradients, then from back-propagated gradients."""
-        rows = tuple((name, float(self.ratio_weight[i]), self.verdict_weight[i], float(self.ratio_delta[i]),
-                      self.verdict_delta[i]) for i, name in enumerate(self.networks))
+        rows = tuple(
+            (
+                name,
+                float(self.ratio_weight[i]),
+                self.verdict_weight[i],
+                float(self.ratio_delta[i]),
+                self.verdict_delta[i],
+            )
+            for i, name in enumerate(self.networks)
+        )
         shape = f"network ({VANISHING.depth} hidden layers of {VANISHING.width})"
-        return Table((shape, "‖dL/dW‖ first / last", "verdict", "‖dL/dz‖ first / last", "verdict"), rows,
-                     caption=f"Thresholds: vanishing below a ratio of {self.vanishing_threshold:g} or any norm "
-                             f"below {self.min_norm:g}; exploding above a ratio of {self.exploding_threshold:g} or any "
-                             f"norm above {self.max_norm:g}. One batch of digits at initialisation.")
+        return Table(
+            (shape, "‖dL/dW‖ first / last", "verdict", "‖dL/dz‖ first / last", "verdict"),
+            rows,
+            caption=f"Thresholds: vanishing below a ratio of {self.vanishing_threshold:g} or any norm "
+            f"below {self.min_norm:g}; exploding above a ratio of {self.exploding_threshold:g} or any "
+            f"norm above {self.max_norm:g}. One batch of digits at initialisation.",
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,20 +91,34 @@ def live_diagnoses(*, seed: int = 0) -> LiveDiagnoses:
         acts = [t.a for t in p.hidden]
         weight.append(diagnose(p.grad_norms[:-1]))
         delta.append(diagnose(p.delta_norms, activations=acts, activation=setup.activation))
-    return LiveDiagnoses(seed=seed, networks=tuple(n for n, _ in NETWORKS),
-                         ratio_weight=np.array([d.ratio for d in weight]),
-                         verdict_weight=tuple(d.verdict for d in weight),
-                         ratio_delta=np.array([d.ratio for d in delta]), verdict_delta=tuple(d.verdict for d in delta),
-                         explanations=tuple(d.explanation for d in delta),
-                         vanishing_threshold=delta[0].vanishing_ratio, exploding_threshold=delta[0].exploding_ratio,
-                         max_norm=delta[0].max_norm, min_norm=delta[0].min_norm)
+    return LiveDiagnoses(
+        seed=seed,
+        networks=tuple(n for n, _ in NETWORKS),
+        ratio_weight=np.array([d.ratio for d in weight]),
+        verdict_weight=tuple(d.verdict for d in weight),
+        ratio_delta=np.array([d.ratio for d in delta]),
+        verdict_delta=tuple(d.verdict for d in delta),
+        explanations=tuple(d.explanation for d in delta),
+        vanishing_threshold=delta[0].vanishing_ratio,
+        exploding_threshold=delta[0].exploding_ratio,
+        max_norm=delta[0].max_norm,
+        min_norm=delta[0].min_norm,
+    )
 
 
 @experiment("detection.diagnose_norms")
 def diagnose_norms(grad_norms: Sequence[float], *, seed: int | None = None) -> NormsDiagnosis:
     """Run vgdocs.diagnose on per-layer norms given as plain numbers (input side first)."""
     d = diagnose(grad_norms)
-    return NormsDiagnosis(seed=seed, grad_norms=np.asarray(grad_norms, dtype=np.float64), verdict=d.verdict,
-                          ratio=d.ratio, factor=d.factor, vanishing_threshold=d.vanishing_ratio,
-                          exploding_threshold=d.exploding_ratio, max_norm=d.max_norm, min_norm=d.min_norm,
-                          explanation=d.explanation)
+    return NormsDiagnosis(
+        seed=seed,
+        grad_norms=np.asarray(grad_norms, dtype=np.float64),
+        verdict=d.verdict,
+        ratio=d.ratio,
+        factor=d.factor,
+        vanishing_threshold=d.vanishing_ratio,
+        exploding_threshold=d.exploding_ratio,
+        max_norm=d.max_norm,
+        min_norm=d.min_norm,
+        explanation=d.explanation,
+    )

@@ -40,29 +40,48 @@ class GlorotTrap(Result):
     def table(self, which: str | None = None) -> Table:
         """One row per hidden layer: both norms, each relative to the last hidden layer's."""
         w, d = self.weight_grad_norms, self.delta_norms
-        rows = tuple((k + 1, float(w[k]), float(w[k] / w[-1]), float(d[k]), float(d[k] / d[-1]))
-                     for k in range(self.depth))
-        return Table(("hidden layer", "‖dL/dW‖", "relative to last", "‖dL/dz‖", "relative to last"), rows,
-                     caption=f"{self.activation}, {self.init} initialisation, {self.depth} hidden layers of "
-                             f"{self.width}, one batch of {self.batch} digits.",
-                     bar_column=4)
+        rows = tuple(
+            (k + 1, float(w[k]), float(w[k] / w[-1]), float(d[k]), float(d[k] / d[-1])) for k in range(self.depth)
+        )
+        return Table(
+            ("hidden layer", "‖dL/dW‖", "relative to last", "‖dL/dz‖", "relative to last"),
+            rows,
+            caption=f"{self.activation}, {self.init} initialisation, {self.depth} hidden layers of "
+            f"{self.width}, one batch of {self.batch} digits.",
+            bar_column=4,
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Both norms per hidden layer, each divided by its value at the last hidden layer (log scale)."""
         layers = np.arange(1, self.depth + 1)
-        panel = Panel((Series("weight gradient ‖dL/dW‖", layers, self.weight_grad_norms / self.weight_grad_norms[-1]),
-                       Series("back-propagated ‖dL/dz‖", layers, self.delta_norms / self.delta_norms[-1], "dashed")),
-                      xlabel="hidden layer (1 = next to the input)", ylabel="norm / norm at the last hidden layer",
-                      logy=True, hlines=((1.0, "last hidden layer"),))
-        alt = (f"Two lines over {self.depth} hidden layers of a {self.activation} network. The weight-gradient "
-               f"norm stays within a factor {self.weight_grad_spread:.2g} across layers while the back-propagated "
-               f"gradient at the first layer is {self.delta_ratio:.2g} times the one at the last.")
+        panel = Panel(
+            (
+                Series("weight gradient ‖dL/dW‖", layers, self.weight_grad_norms / self.weight_grad_norms[-1]),
+                Series("back-propagated ‖dL/dz‖", layers, self.delta_norms / self.delta_norms[-1], "dashed"),
+            ),
+            xlabel="hidden layer (1 = next to the input)",
+            ylabel="norm / norm at the last hidden layer",
+            logy=True,
+            hlines=((1.0, "last hidden layer"),),
+        )
+        alt = (
+            f"Two lines over {self.depth} hidden layers of a {self.activation} network. The weight-gradient "
+            f"norm stays within a factor {self.weight_grad_spread:.2g} across layers while the back-propagated "
+            f"gradient at the first layer is {self.delta_ratio:.2g} times the one at the last."
+        )
         return Figure((panel,), alt=alt, title="Weight gradients look level; the signal behind them vanishes")
 
 
 @experiment("detection.glorot_trap")
-def glorot_trap(activation: str = "tanh", init: str = "standard", *, depth: int = 10, width: int = 64,
-                batch: int = 256, seed: int = 0) -> GlorotTrap:
+def glorot_trap(
+    activation: str = "tanh",
+    init: str = "standard",
+    *,
+    depth: int = 10,
+    width: int = 64,
+    batch: int = 256,
+    seed: int = 0,
+) -> GlorotTrap:
     """One forward/backward pass at initialisation on digits: weight-gradient vs back-propagated norms."""
     choice("activation", activation, ACTIVATIONS)
     choice("init", init.replace("-", "_"), INITIALIZERS)
@@ -73,7 +92,17 @@ def glorot_trap(activation: str = "tanh", init: str = "standard", *, depth: int 
     net = MLP([64, *[width] * depth, 10], activation, init=init, loss="softmax_ce", seed=seed)
     p = net.gradients(x[:batch], y[:batch], update_stats=False)
     w, d = p.grad_norms[:-1], p.delta_norms
-    return GlorotTrap(seed=seed, activation=activation, init=init, depth=depth, width=width, batch=batch,
-                      weight_grad_norms=w, delta_norms=d,
-                      weight_grad_spread=float(w.max() / w.min()), delta_spread=float(d.max() / d.min()),
-                      weight_grad_ratio=float(w[0] / w[-1]), delta_ratio=float(d[0] / d[-1]))
+    return GlorotTrap(
+        seed=seed,
+        activation=activation,
+        init=init,
+        depth=depth,
+        width=width,
+        batch=batch,
+        weight_grad_norms=w,
+        delta_norms=d,
+        weight_grad_spread=float(w.max() / w.min()),
+        delta_spread=float(d.max() / d.min()),
+        weight_grad_ratio=float(w[0] / w[-1]),
+        delta_ratio=float(d[0] / d[-1]),
+    )

@@ -23,8 +23,21 @@ from vgdocs.present.numbers import fmt
 from vgdocs.present.spec import Figure, Panel, Series, Table
 from vgdocs.train import train
 
-__all__ = ["EXPLODING", "HEALTHY", "PROBE_SIZE", "VANISHING", "Run", "RunsResult", "Setup", "Trial", "probe_batch",
-           "profile_figure", "run", "runs_table", "training_figure"]
+__all__ = [
+    "EXPLODING",
+    "HEALTHY",
+    "PROBE_SIZE",
+    "VANISHING",
+    "Run",
+    "RunsResult",
+    "Setup",
+    "Trial",
+    "probe_batch",
+    "profile_figure",
+    "run",
+    "runs_table",
+    "training_figure",
+]
 
 PROBE_SIZE = 256  # examples in the fixed batch every profile at initialisation is measured on
 
@@ -63,17 +76,35 @@ class Setup:
         """A freshly initialised network for this setup (softmax cross-entropy over 10 digits)."""
         if positive_int("depth", self.depth) < 2:
             raise ValueError(f"depth must be at least 2 hidden layers (a profile needs two ends); got {self.depth}")
-        return MLP([64, *[self.width] * self.depth, 10], self.activation, init=self.init, init_std=self.init_std,
-                   norm=self.norm, residual=self.residual, loss="softmax_ce", seed=seed)
+        return MLP(
+            [64, *[self.width] * self.depth, 10],
+            self.activation,
+            init=self.init,
+            init_std=self.init_std,
+            norm=self.norm,
+            residual=self.residual,
+            loss="softmax_ce",
+            seed=seed,
+        )
 
     def describe(self) -> str:
         """A short human-readable recipe, e.g. 'sigmoid, xavier_normal, 10x32, momentum lr 0.01'."""
         init = f"normal(std {self.init_std:g})" if self.init == "normal" else self.init
-        extras = [f"{self.norm} norm" if self.norm else "", "residual" if self.residual else "",
-                  f"weight decay {self.weight_decay:g}" if self.weight_decay else "",
-                  f"clip {self.clip_norm:g}" if self.clip_norm else ""]
-        return ", ".join([self.activation, init, f"{self.depth}x{self.width}", f"{self.optimizer} lr {self.lr:g}",
-                          *[e for e in extras if e]])
+        extras = [
+            f"{self.norm} norm" if self.norm else "",
+            "residual" if self.residual else "",
+            f"weight decay {self.weight_decay:g}" if self.weight_decay else "",
+            f"clip {self.clip_norm:g}" if self.clip_norm else "",
+        ]
+        return ", ".join(
+            [
+                self.activation,
+                init,
+                f"{self.depth}x{self.width}",
+                f"{self.optimizer} lr {self.lr:g}",
+                *[e for e in extras if e],
+            ]
+        )
 
 
 # The two sick networks every fix is tried on, and the recipe the site recommends as healthy.
@@ -149,9 +180,21 @@ def _run(setup: Setup, seed: int) -> Run:
     x, y = digits("train")
     with np.errstate(all="ignore"):
         initial = net.loss(x, y)
-    hist = train(net, x, y, optimizer=setup.optimizer, lr=setup.lr, steps=setup.steps, batch_size=setup.batch_size,
-                 clip_norm=setup.clip_norm, weight_decay=setup.weight_decay, record_every=setup.record_every,
-                 seed=seed, x_eval=xp, y_eval=yp)
+    hist = train(
+        net,
+        x,
+        y,
+        optimizer=setup.optimizer,
+        lr=setup.lr,
+        steps=setup.steps,
+        batch_size=setup.batch_size,
+        clip_norm=setup.clip_norm,
+        weight_decay=setup.weight_decay,
+        record_every=setup.record_every,
+        seed=seed,
+        x_eval=xp,
+        y_eval=yp,
+    )
     return Run(
         label="",
         recipe=setup.describe(),
@@ -203,35 +246,50 @@ class Trial(RunsResult):
 
 def runs_table(runs: Sequence[Run], caption: str = "") -> Table:
     """Per run: recipe, ||dL/dz|| first/last hidden layer and verdict at step 0, loss at start and end."""
-    rows = tuple((r.label, r.delta_ratio, r.verdict, r.initial_loss,
-                  r.final_loss if r.overflow_step is None else f"overflow at step {r.overflow_step}")
-                 for r in runs)
+    rows = tuple(
+        (
+            r.label,
+            r.delta_ratio,
+            r.verdict,
+            r.initial_loss,
+            r.final_loss if r.overflow_step is None else f"overflow at step {r.overflow_step}",
+        )
+        for r in runs
+    )
     steps = runs[0].steps.size * (int(runs[0].steps[1]) if runs[0].steps.size > 1 else 1)
-    return Table(("network", "‖dL/dz‖ first / last hidden layer", "diagnosis", "loss at step 0",
-                  f"loss after {steps} steps"), rows,
-                 caption=caption or "Gradient ratio at initialisation (verdict by vgdocs.diagnose), then training "
-                                    "on digits with the same recipe.", bar_column=1)
+    return Table(
+        ("network", "‖dL/dz‖ first / last hidden layer", "diagnosis", "loss at step 0", f"loss after {steps} steps"),
+        rows,
+        caption=caption
+        or "Gradient ratio at initialisation (verdict by vgdocs.diagnose), then training "
+        "on digits with the same recipe.",
+        bar_column=1,
+    )
 
 
 def profile_figure(runs: Sequence[Run], title: str = "Gradient per layer at initialisation") -> Figure:
     """Per-layer ||dL/dz|| at initialisation, one line per run (log scale)."""
-    series = tuple(Series(r.label, np.arange(1, r.delta_norms.size + 1), r.delta_norms, _style(i))
-                   for i, r in enumerate(runs))
-    panel = Panel(series, xlabel="hidden layer (1 = next to the input)", ylabel="‖dL/dz‖ at initialisation",
-                  logy=True)
-    parts = [f"{r.label}: the first hidden layer gets {fmt(r.delta_ratio)} times the gradient of the last"
-             for r in runs]
-    return Figure((panel,), alt="Back-propagated gradient norm per hidden layer. " + "; ".join(parts) + ".",
-                  title=title)
+    series = tuple(
+        Series(r.label, np.arange(1, r.delta_norms.size + 1), r.delta_norms, _style(i)) for i, r in enumerate(runs)
+    )
+    panel = Panel(series, xlabel="hidden layer (1 = next to the input)", ylabel="‖dL/dz‖ at initialisation", logy=True)
+    parts = [
+        f"{r.label}: the first hidden layer gets {fmt(r.delta_ratio)} times the gradient of the last" for r in runs
+    ]
+    return Figure(
+        (panel,), alt="Back-propagated gradient norm per hidden layer. " + "; ".join(parts) + ".", title=title
+    )
 
 
 def training_figure(runs: Sequence[Run], title: str = "Training loss on digits") -> Figure:
     """Loss on the probe batch against step, one line per run (a run that overflowed stops there)."""
     series = tuple(Series(r.label, r.steps, r.loss, _style(i)) for i, r in enumerate(runs))
     panel = Panel(series, xlabel="training step", ylabel="cross-entropy loss", logy=True)
-    parts = [f"{r.label} goes from {fmt(r.initial_loss)} to "
-             + (fmt(r.final_loss) if r.overflow_step is None else f"an overflow at step {r.overflow_step}")
-             for r in runs]
+    parts = [
+        f"{r.label} goes from {fmt(r.initial_loss)} to "
+        + (fmt(r.final_loss) if r.overflow_step is None else f"an overflow at step {r.overflow_step}")
+        for r in runs
+    ]
     return Figure((panel,), alt="Training loss over steps. " + "; ".join(parts) + ".", title=title)
 
 

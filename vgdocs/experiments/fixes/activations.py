@@ -39,31 +39,56 @@ class ActivationSwap(Trial):
         """'runs' (default): the trial table; 'dead': never-positive fractions, incl. the stress runs."""
         if choice("which", which or "runs", ("runs", "dead")) == "runs":
             return super().table()
-        rows = [(r.label, "chapter recipe", float(self.dead_start[i]), float(self.dead_end[i]), r.final_loss)
-                for i, r in enumerate(self.runs) if r.label in RECTIFIED]
-        rows += [(r.label, f"learning rate {self.stress_lr:g}", float(self.dead_start[self.names.index(r.label)]),
-                  float(self.stress_dead_end[i]), r.final_loss) for i, r in enumerate(self.stress)]
-        return Table(("activation", "training", "never positive at step 0", "never positive at the end",
-                      "final loss"), tuple(rows),
-                     caption="Share of hidden units whose output is never positive over a batch of 64 digits "
-                             "(mean over layers). For ReLU such a unit passes no gradient at all; leaky ReLU, "
-                             "PReLU, ELU, GELU and SELU still pass a small one.", bar_column=3, bar_log=False)
+        rows = [
+            (r.label, "chapter recipe", float(self.dead_start[i]), float(self.dead_end[i]), r.final_loss)
+            for i, r in enumerate(self.runs)
+            if r.label in RECTIFIED
+        ]
+        rows += [
+            (
+                r.label,
+                f"learning rate {self.stress_lr:g}",
+                float(self.dead_start[self.names.index(r.label)]),
+                float(self.stress_dead_end[i]),
+                r.final_loss,
+            )
+            for i, r in enumerate(self.stress)
+        ]
+        return Table(
+            ("activation", "training", "never positive at step 0", "never positive at the end", "final loss"),
+            tuple(rows),
+            caption="Share of hidden units whose output is never positive over a batch of 64 digits "
+            "(mean over layers). For ReLU such a unit passes no gradient at all; leaky ReLU, "
+            "PReLU, ELU, GELU and SELU still pass a small one.",
+            bar_column=3,
+            bar_log=False,
+        )
 
 
 @experiment("fixes.activations")
-def activations(names: Sequence[str] = FAMILY, *, stress_activations: Sequence[str] = ("relu",),
-                stress_lr: float = 0.1, seed: int = 0) -> ActivationSwap:
+def activations(
+    names: Sequence[str] = FAMILY,
+    *,
+    stress_activations: Sequence[str] = ("relu",),
+    stress_lr: float = 0.1,
+    seed: int = 0,
+) -> ActivationSwap:
     """Train the vanishing network with each activation in `names`; the stress runs use `stress_lr`."""
     names = tuple(choice("names[]", n, ACTIVATIONS) for n in names)
     stress_names = tuple(choice("stress_activations[]", n, names) for n in stress_activations)
     stress_lr = finite_float("stress_lr", stress_lr, positive=True)
     runs = tuple(run(VANISHING.but(activation=n), n, seed) for n in names)
     stress = tuple(run(VANISHING.but(activation=n, lr=stress_lr), n, seed) for n in stress_names)
-    return ActivationSwap(seed=seed, runs=runs, names=names,
-                          dead_start=np.array([_mean_dead(r, 0) for r in runs]),
-                          dead_end=np.array([_mean_dead(r, -1) for r in runs]),
-                          stress_lr=stress_lr, stress=stress,
-                          stress_dead_end=np.array([_mean_dead(r, -1) for r in stress]))
+    return ActivationSwap(
+        seed=seed,
+        runs=runs,
+        names=names,
+        dead_start=np.array([_mean_dead(r, 0) for r in runs]),
+        dead_end=np.array([_mean_dead(r, -1) for r in runs]),
+        stress_lr=stress_lr,
+        stress=stress,
+        stress_dead_end=np.array([_mean_dead(r, -1) for r in stress]),
+    )
 
 
 def _mean_dead(r: Run, row: int) -> float:

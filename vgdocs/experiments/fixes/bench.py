@@ -24,8 +24,12 @@ class Bench(Trial):
         """One row per network: its recipe, gradient ratio and verdict, loss before and after training."""
         base = super().table()
         rows = tuple((row[0], recipe, *row[1:]) for row, recipe in zip(base.rows, self.recipes, strict=True))
-        return Table((base.headers[0], "recipe", *base.headers[1:]), rows, bar_column=2,
-                     caption=f"Each network trains for {self.steps} steps on batches of {self.batch_size} digits.")
+        return Table(
+            (base.headers[0], "recipe", *base.headers[1:]),
+            rows,
+            bar_column=2,
+            caption=f"Each network trains for {self.steps} steps on batches of {self.batch_size} digits.",
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,8 +44,13 @@ class FewerLayers(Trial):
 def bench(*, seed: int = 0) -> Bench:
     """Measure the vanishing, exploding and healthy networks of the Fixes chapter."""
     runs = (run(VANISHING, "vanishing", seed), run(EXPLODING, "exploding", seed), run(HEALTHY, "healthy", seed))
-    return Bench(seed=seed, runs=runs, recipes=tuple(s.describe() for s in (VANISHING, EXPLODING, HEALTHY)),
-                 steps=VANISHING.steps, batch_size=VANISHING.batch_size)
+    return Bench(
+        seed=seed,
+        runs=runs,
+        recipes=tuple(s.describe() for s in (VANISHING, EXPLODING, HEALTHY)),
+        steps=VANISHING.steps,
+        batch_size=VANISHING.batch_size,
+    )
 
 
 @experiment("fixes.fewer_layers")
@@ -51,8 +60,10 @@ def fewer_layers(shallow: int = 2, *, seed: int = 0) -> FewerLayers:
     if shallow < 2:
         raise ValueError(f"shallow must be at least 2 hidden layers (a profile needs two ends); got {shallow}")
     deep = VANISHING.depth
-    runs = (run(VANISHING, f"vanishing, {deep} layers", seed),
-            run(VANISHING.but(depth=shallow), f"vanishing, {shallow} layers", seed),
-            run(EXPLODING, f"exploding, {deep} layers", seed),
-            run(EXPLODING.but(depth=shallow), f"exploding, {shallow} layers", seed))
+    runs = (
+        run(VANISHING, f"vanishing, {deep} layers", seed),
+        run(VANISHING.but(depth=shallow), f"vanishing, {shallow} layers", seed),
+        run(EXPLODING, f"exploding, {deep} layers", seed),
+        run(EXPLODING.but(depth=shallow), f"exploding, {shallow} layers", seed),
+    )
     return FewerLayers(seed=seed, runs=runs, deep=deep, shallow=shallow)

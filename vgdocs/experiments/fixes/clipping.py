@@ -49,10 +49,19 @@ class Clipping(Trial):
     def table(self, which: str | None = None) -> Table:
         """'runs' (default): the trial table plus how often clipping bound; 'layers': one gradient, per layer."""
         if choice("which", which or "runs", ("runs", "layers")) == "layers":
-            rows = tuple((k + 1 if k < self.exploding_before.size - 1 else "output", float(self.exploding_before[k]),
-                          float(self.exploding_after[k])) for k in range(self.exploding_before.size))
-            return Table(("weight layer", "‖dL/dW‖ before clipping", "after clipping"), rows,
-                         caption=f"The exploding network's first gradient, clipped to global norm {self.clip_norm:g}.")
+            rows = tuple(
+                (
+                    k + 1 if k < self.exploding_before.size - 1 else "output",
+                    float(self.exploding_before[k]),
+                    float(self.exploding_after[k]),
+                )
+                for k in range(self.exploding_before.size)
+            )
+            return Table(
+                ("weight layer", "‖dL/dW‖ before clipping", "after clipping"),
+                rows,
+                caption=f"The exploding network's first gradient, clipped to global norm {self.clip_norm:g}.",
+            )
         base = runs_table(self.runs)
         rows = tuple((*row, float(f)) for row, f in zip(base.rows, self.clip_fractions, strict=True))
         return Table((*base.headers, "share of steps clipped"), rows, caption=base.caption, bar_column=base.bar_column)
@@ -67,10 +76,12 @@ class Clipping(Trial):
             series = tuple(Series(r.label, r.steps, r.loss, "dashed" if i == 0 else "line") for i, r in enumerate(pair))
             panels.append(Panel(series, xlabel="training step", ylabel="cross-entropy loss", logy=True, title=title))
         ex, ex_clip, va, va_clip = self.runs[:4]
-        alt = (f"Training loss with and without clipping at global norm {self.clip_norm:g}. Exploding network: "
-               + (f"overflow at step {ex.overflow_step}" if ex.overflow_step is not None else f"{ex.final_loss:.3g}")
-               + f" without clipping, {ex_clip.final_loss:.3g} with it. Vanishing network: {va.final_loss:.3g} "
-               f"without, {va_clip.final_loss:.3g} with.")
+        alt = (
+            f"Training loss with and without clipping at global norm {self.clip_norm:g}. Exploding network: "
+            + (f"overflow at step {ex.overflow_step}" if ex.overflow_step is not None else f"{ex.final_loss:.3g}")
+            + f" without clipping, {ex_clip.final_loss:.3g} with it. Vanishing network: {va.final_loss:.3g} "
+            f"without, {va_clip.final_loss:.3g} with."
+        )
         return Figure(tuple(panels), alt=alt, title="Clipping stops the blow-up; it does nothing for vanishing")
 
 
@@ -88,11 +99,20 @@ def clipping(clip_norm: float = 1.0, *, seed: int = 0) -> Clipping:
     )
     ex = _clip_first(EXPLODING, clip_norm, seed)
     va = _clip_first(VANISHING, clip_norm, seed)
-    return Clipping(seed=seed, runs=runs, clip_norm=clip_norm, exploding_before=ex[0], exploding_after=ex[1],
-                    exploding_global_before=ex[2], exploding_global_after=ex[3],
-                    exploding_ratio_before=_ends(ex[0]), exploding_ratio_after=_ends(ex[1]),
-                    vanishing_ratio_before=_ends(va[0]), vanishing_ratio_after=_ends(va[1]),
-                    clip_fractions=np.array([r.clip_fraction for r in runs]))
+    return Clipping(
+        seed=seed,
+        runs=runs,
+        clip_norm=clip_norm,
+        exploding_before=ex[0],
+        exploding_after=ex[1],
+        exploding_global_before=ex[2],
+        exploding_global_after=ex[3],
+        exploding_ratio_before=_ends(ex[0]),
+        exploding_ratio_after=_ends(ex[1]),
+        vanishing_ratio_before=_ends(va[0]),
+        vanishing_ratio_after=_ends(va[1]),
+        clip_fractions=np.array([r.clip_fraction for r in runs]),
+    )
 
 
 def _ends(norms: np.ndarray) -> float:

@@ -65,17 +65,38 @@ class Comparison(Result):
         """One row per fix: the measurements on each sick network and the verdict they imply."""
         rows = []
         for i, name in enumerate(self.fixes):
-            ex = ("overflow at step " + str(int(self.exploding_overflow[i])) if self.exploding_overflow[i] >= 0
-                  else float(self.exploding_loss[i]))
-            rows.append((name, float(self.vanishing_ratio[i]), float(self.vanishing_loss[i]),
-                         _verdict(self.cures_vanishing[i], i), float(self.exploding_ratio[i]), ex,
-                         _verdict(self.cures_exploding[i], i)))
-        return Table(("fix", "vanishing net: gradient ratio", "loss", "cures vanishing?",
-                      "exploding net: gradient ratio", "loss", "cures exploding?"), tuple(rows),
-                     caption=f"Gradient ratio: ‖dL/dz‖ first / last hidden layer at initialisation. Loss: after "
-                             f"{self.steps} training steps; chance level is ln 10. A yes needs a ratio of at least "
-                             f"{self.vanishing_ratio_threshold:g} (vanishing) or no overflow (exploding), and a loss "
-                             f"of at most {self.loss_threshold:.3g}.")
+            ex = (
+                "overflow at step " + str(int(self.exploding_overflow[i]))
+                if self.exploding_overflow[i] >= 0
+                else float(self.exploding_loss[i])
+            )
+            rows.append(
+                (
+                    name,
+                    float(self.vanishing_ratio[i]),
+                    float(self.vanishing_loss[i]),
+                    _verdict(self.cures_vanishing[i], i),
+                    float(self.exploding_ratio[i]),
+                    ex,
+                    _verdict(self.cures_exploding[i], i),
+                )
+            )
+        return Table(
+            (
+                "fix",
+                "vanishing net: gradient ratio",
+                "loss",
+                "cures vanishing?",
+                "exploding net: gradient ratio",
+                "loss",
+                "cures exploding?",
+            ),
+            tuple(rows),
+            caption=f"Gradient ratio: ‖dL/dz‖ first / last hidden layer at initialisation. Loss: after "
+            f"{self.steps} training steps; chance level is ln 10. A yes needs a ratio of at least "
+            f"{self.vanishing_ratio_threshold:g} (vanishing) or no overflow (exploding), and a loss "
+            f"of at most {self.loss_threshold:.3g}.",
+        )
 
 
 def _verdict(cured: bool, i: int) -> str:
@@ -96,9 +117,19 @@ def comparison(*, learned_fraction: float = 0.9, seed: int = 0) -> Comparison:
     e_over = np.array([-1 if r.overflow_step is None else r.overflow_step for r in exploding])
     cures_v = (v_ratio >= ref.vanishing_ratio) & (v_loss <= loss_threshold)
     cures_e = (e_over < 0) & (e_loss <= loss_threshold)
-    return Comparison(seed=seed, fixes=tuple(name for name, _ in FIXES), vanishing_ratio_threshold=ref.vanishing_ratio,
-                      exploding_ratio_threshold=ref.exploding_ratio, learned_fraction=learned_fraction,
-                      loss_threshold=loss_threshold, vanishing_ratio=v_ratio, vanishing_loss=v_loss,
-                      exploding_ratio=np.array([r.delta_ratio for r in exploding]), exploding_loss=e_loss,
-                      exploding_overflow=e_over, cures_vanishing=cures_v, cures_exploding=cures_e,
-                      steps=VANISHING.steps)
+    return Comparison(
+        seed=seed,
+        fixes=tuple(name for name, _ in FIXES),
+        vanishing_ratio_threshold=ref.vanishing_ratio,
+        exploding_ratio_threshold=ref.exploding_ratio,
+        learned_fraction=learned_fraction,
+        loss_threshold=loss_threshold,
+        vanishing_ratio=v_ratio,
+        vanishing_loss=v_loss,
+        exploding_ratio=np.array([r.delta_ratio for r in exploding]),
+        exploding_loss=e_loss,
+        exploding_overflow=e_over,
+        cures_vanishing=cures_v,
+        cures_exploding=cures_e,
+        steps=VANISHING.steps,
+    )

@@ -43,5 +43,10 @@ def defaults(clip_norm: float = 5.0, *, seed: int = 0) -> Defaults:
     setups = (VANISHING, HEALTHY, recipe(clip_norm))
     labels = ("sick", "ReLU + He", "default recipe")
     runs = tuple(run(s, lab, seed) for s, lab in zip(setups, labels, strict=True))
-    return Defaults(seed=seed, runs=runs, recipes=tuple(s.describe() for s in setups), clip_norm=clip_norm,
-                    clip_fraction=runs[-1].clip_fraction)
+    return Defaults(
+        seed=seed,
+        runs=runs,
+        recipes=tuple(s.describe() for s in setups),
+        clip_norm=clip_norm,
+        clip_fraction=runs[-1].clip_fraction,
+    )

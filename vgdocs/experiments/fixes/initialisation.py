@@ -60,16 +60,32 @@ class Initialisation(RunsResult):
 
     def _variance_table(self) -> Table:
         """Per scheme: weight std, predicted and measured per-layer factors, first-layer gradient variance."""
-        rows = tuple((self.labels[i], float(self.weight_std[i]), float(self.theory_factor[i]),
-                      float(self.act_factor[i]), float(self.grad_factor[i]),
-                      float(self.grad_var[i, 0] / self.grad_var[i, -1]))
-                     for i in range(len(self.labels)))
-        return Table(("scheme", "weight std", "predicted factor per layer", "activation variance factor",
-                      "gradient variance factor", "Var[dL/dz] first / last"), rows,
-                     caption=f"{self.activation} network, {self.depth} hidden layers of {self.width}, at "
-                             "initialisation on a batch of digits. A factor of 1 keeps the signal's size from layer "
-                             "to layer.",
-                     bar_column=5)
+        rows = tuple(
+            (
+                self.labels[i],
+                float(self.weight_std[i]),
+                float(self.theory_factor[i]),
+                float(self.act_factor[i]),
+                float(self.grad_factor[i]),
+                float(self.grad_var[i, 0] / self.grad_var[i, -1]),
+            )
+            for i in range(len(self.labels))
+        )
+        return Table(
+            (
+                "scheme",
+                "weight std",
+                "predicted factor per layer",
+                "activation variance factor",
+                "gradient variance factor",
+                "Var[dL/dz] first / last",
+            ),
+            rows,
+            caption=f"{self.activation} network, {self.depth} hidden layers of {self.width}, at "
+            "initialisation on a batch of digits. A factor of 1 keeps the signal's size from layer "
+            "to layer.",
+            bar_column=5,
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """'variance' (default): activation and gradient variance per layer; 'training': loss curves."""
@@ -81,21 +97,35 @@ class Initialisation(RunsResult):
         layers = np.arange(1, self.depth + 1)
         styles = ("dotted", "dotted", "dashed", "line", "line", "markers")
         fwd = tuple(Series(lab, layers, self.act_var[i], styles[i % len(styles)]) for i, lab in enumerate(self.labels))
-        bwd = tuple(Series(lab, layers, self.grad_var[i] / self.grad_var[i, -1], styles[i % len(styles)])
-                    for i, lab in enumerate(self.labels))
-        panels = (Panel(fwd, xlabel="hidden layer", ylabel="Var[activation]", title="forward", logy=True),
-                  Panel(bwd, xlabel="hidden layer", ylabel="Var[dL/dz] / last layer's", title="backward", logy=True))
+        bwd = tuple(
+            Series(lab, layers, self.grad_var[i] / self.grad_var[i, -1], styles[i % len(styles)])
+            for i, lab in enumerate(self.labels)
+        )
+        panels = (
+            Panel(fwd, xlabel="hidden layer", ylabel="Var[activation]", title="forward", logy=True),
+            Panel(bwd, xlabel="hidden layer", ylabel="Var[dL/dz] / last layer's", title="backward", logy=True),
+        )
         best = int(np.argmin(np.abs(np.log(self.grad_factor))))
-        alt = (f"Variance of activations and of back-propagated gradients over {self.depth} hidden layers of a "
-               f"{self.activation} network for {len(self.labels)} initialisations; {self.labels[best]} keeps the "
-               f"gradient variance closest to constant (factor {self.grad_factor[best]:.2g} per layer).")
+        alt = (
+            f"Variance of activations and of back-propagated gradients over {self.depth} hidden layers of a "
+            f"{self.activation} network for {len(self.labels)} initialisations; {self.labels[best]} keeps the "
+            f"gradient variance closest to constant (factor {self.grad_factor[best]:.2g} per layer)."
+        )
         return Figure(panels, alt=alt, title=f"{self.activation}: how each initialisation scales the signal")
 
 
 @experiment("fixes.initialisation")
-def initialisation(activation: str = "relu", schemes: Sequence[str] = INIT_CHOICES, *, depth: int = 10, width: int = 32,
-                   small_std: float = 0.01, large_std: float = 1.0, trained: Sequence[str] = (),
-                   seed: int = 0) -> Initialisation:
+def initialisation(
+    activation: str = "relu",
+    schemes: Sequence[str] = INIT_CHOICES,
+    *,
+    depth: int = 10,
+    width: int = 32,
+    small_std: float = 0.01,
+    large_std: float = 1.0,
+    trained: Sequence[str] = (),
+    seed: int = 0,
+) -> Initialisation:
     """Per-layer variance of activations and gradients under each scheme; train the `trained` ones."""
     choice("activation", activation, tuple(_SLOPE_SQUARED))
     schemes = tuple(choice("schemes[]", s, INIT_CHOICES) for s in schemes)
@@ -103,8 +133,10 @@ def initialisation(activation: str = "relu", schemes: Sequence[str] = INIT_CHOIC
     depth, width = positive_int("depth", depth), positive_int("width", width)
     if depth < 2:
         raise ValueError(f"depth must be at least 2 to measure a per-layer factor; got {depth}")
-    stds = {"normal_small": finite_float("small_std", small_std, positive=True),
-            "normal_large": finite_float("large_std", large_std, positive=True)}
+    stds = {
+        "normal_small": finite_float("small_std", small_std, positive=True),
+        "normal_large": finite_float("large_std", large_std, positive=True),
+    }
     setups = {s: _setup(s, activation, depth, width, stds) for s in schemes}
     labels = tuple(_label(s, stds) for s in schemes)
     x, y = probe_batch()
@@ -121,9 +153,20 @@ def initialisation(activation: str = "relu", schemes: Sequence[str] = INIT_CHOIC
     w_std = np.array([stds[s] if s in stds else init_std(s, width, width) for s in schemes])
     theory = width * w_std**2 * _SLOPE_SQUARED[activation]
     runs = tuple(run(setups[s], _label(s, stds), seed) for s in trained)
-    return Initialisation(seed=seed, activation=activation, depth=depth, width=width, labels=labels, weight_std=w_std,
-                          act_var=act_var_a, grad_var=grad_var_a, act_factor=act_factor, grad_factor=grad_factor,
-                          theory_factor=theory, runs=runs)
+    return Initialisation(
+        seed=seed,
+        activation=activation,
+        depth=depth,
+        width=width,
+        labels=labels,
+        weight_std=w_std,
+        act_var=act_var_a,
+        grad_var=grad_var_a,
+        act_factor=act_factor,
+        grad_factor=grad_factor,
+        theory_factor=theory,
+        runs=runs,
+    )
 
 
 def _setup(scheme: str, activation: str, depth: int, width: int, stds: dict[str, float]) -> Setup:

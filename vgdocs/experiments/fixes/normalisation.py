@@ -52,13 +52,17 @@ class Normalisation(Trial):
         """'runs' (default): the trial table; 'inside': slope x gain per layer against the measured factor."""
         if choice("which", which or "runs", ("runs", "inside")) == "runs":
             return super().table()
-        rows = tuple((lab, float(self.slope[i]), float(self.gain[i]), float(self.slope[i] * self.gain[i]),
-                      float(self.factor[i])) for i, lab in enumerate(self.inside_labels))
-        return Table(("network", "mean slope f'(u)", "normalisation gain 1/std", "slope x gain",
-                      "measured factor per layer"), rows,
-                     caption=f"Inside hidden layer {self.layer} at initialisation. The weights contribute a "
-                             "factor near 1 in every row (Xavier initialisation), so slope x gain predicts the "
-                             "measured change of the gradient per layer.")
+        rows = tuple(
+            (lab, float(self.slope[i]), float(self.gain[i]), float(self.slope[i] * self.gain[i]), float(self.factor[i]))
+            for i, lab in enumerate(self.inside_labels)
+        )
+        return Table(
+            ("network", "mean slope f'(u)", "normalisation gain 1/std", "slope x gain", "measured factor per layer"),
+            rows,
+            caption=f"Inside hidden layer {self.layer} at initialisation. The weights contribute a "
+            "factor near 1 in every row (Xavier initialisation), so slope x gain predicts the "
+            "measured change of the gradient per layer.",
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """'histogram' (default): sigmoid inputs with and without normalisation; else as Trial."""
@@ -66,19 +70,30 @@ class Normalisation(Trial):
         if which != "histogram":
             return super().figure(which)
         centres = (self.hist_edges[:-1] + self.hist_edges[1:]) / 2
-        series = tuple(Series(f"{lab} ({self.hist_saturated[i]:.0%} saturated)", centres, self.hist_share[i],
-                              "step") for i, lab in enumerate(self.hist_labels))
-        panel = Panel(series, xlabel=f"sigmoid input u at hidden layer {self.layer}", ylabel="share of inputs",
-                      title=f"weights N(0, {self.hist_std:g}²)")
-        alt = (f"Histogram of the sigmoid's input at hidden layer {self.layer} of a network with large weights. "
-               + "; ".join(f"{lab}: {self.hist_saturated[i]:.0%} of units saturated"
-                           for i, lab in enumerate(self.hist_labels)) + ".")
+        series = tuple(
+            Series(f"{lab} ({self.hist_saturated[i]:.0%} saturated)", centres, self.hist_share[i], "step")
+            for i, lab in enumerate(self.hist_labels)
+        )
+        panel = Panel(
+            series,
+            xlabel=f"sigmoid input u at hidden layer {self.layer}",
+            ylabel="share of inputs",
+            title=f"weights N(0, {self.hist_std:g}²)",
+        )
+        alt = (
+            f"Histogram of the sigmoid's input at hidden layer {self.layer} of a network with large weights. "
+            + "; ".join(
+                f"{lab}: {self.hist_saturated[i]:.0%} of units saturated" for i, lab in enumerate(self.hist_labels)
+            )
+            + "."
+        )
         return Figure((panel,), alt=alt, title="Normalisation pulls the sigmoid's inputs back to its slope")
 
 
 @experiment("fixes.normalisation")
-def normalisation(*, layer: int = 5, hist_std: float = 1.0, bins: int = 40, hist_range: float = 10.0,
-                  seed: int = 0) -> Normalisation:
+def normalisation(
+    *, layer: int = 5, hist_std: float = 1.0, bins: int = 40, hist_range: float = 10.0, seed: int = 0
+) -> Normalisation:
     """Vanishing network with batch or layer normalisation; histograms on a network with N(0, hist_std^2) weights."""
     layer = positive_int("layer", layer)
     if layer > VANISHING.depth:
@@ -101,9 +116,20 @@ def normalisation(*, layer: int = 5, hist_std: float = 1.0, bins: int = 40, hist
         counts, _ = np.histogram(np.clip(tap.u, edges[0], edges[-1]), bins=edges)
         share.append(counts / tap.u.size)
         saturated.append(saturated_fraction(tap.a, "sigmoid"))
-    return Normalisation(seed=seed, runs=runs, layer=layer, inside_labels=labels, slope=np.array(slope),
-                         gain=np.array(gain), factor=np.array(factor), hist_std=hist_std, hist_labels=hist_labels,
-                         hist_edges=edges, hist_share=np.array(share), hist_saturated=np.array(saturated))
+    return Normalisation(
+        seed=seed,
+        runs=runs,
+        layer=layer,
+        inside_labels=labels,
+        slope=np.array(slope),
+        gain=np.array(gain),
+        factor=np.array(factor),
+        hist_std=hist_std,
+        hist_labels=hist_labels,
+        hist_edges=edges,
+        hist_share=np.array(share),
+        hist_saturated=np.array(saturated),
+    )
 
 
 def _inside(setup: Setup, layer: int, seed: int, x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:

@@ -38,26 +38,56 @@ class Optimisers(Trial):
         """'runs' (default): the trial table; 'updates': update ratios and the diagnosis, side by side."""
         if choice("which", which or "runs", ("runs", "updates")) == "runs":
             return super().table()
-        rows = tuple((r.label, float(self.first_update[i]), float(self.last_update[i]),
-                      float(self.first_update[i] / self.last_update[i]), r.verdict, r.final_loss)
-                     for i, r in enumerate(self.runs))
-        return Table(("run", "update ratio, first hidden layer", "last hidden layer", "first / last",
-                      "gradient diagnosis", "final loss"), rows,
-                     caption="Median over training of ‖step on W‖ / ‖W‖ per step. Rule of thumb: about "
-                             f"{self.rule_of_thumb:g} per step is healthy.", bar_column=1)
+        rows = tuple(
+            (
+                r.label,
+                float(self.first_update[i]),
+                float(self.last_update[i]),
+                float(self.first_update[i] / self.last_update[i]),
+                r.verdict,
+                r.final_loss,
+            )
+            for i, r in enumerate(self.runs)
+        )
+        return Table(
+            (
+                "run",
+                "update ratio, first hidden layer",
+                "last hidden layer",
+                "first / last",
+                "gradient diagnosis",
+                "final loss",
+            ),
+            rows,
+            caption="Median over training of ‖step on W‖ / ‖W‖ per step. Rule of thumb: about "
+            f"{self.rule_of_thumb:g} per step is healthy.",
+            bar_column=1,
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """'updates' (default): update ratio per layer against the rule of thumb; else as Trial."""
         which = choice("which", which or "updates", ("updates", "profile", "training"))
         if which != "updates":
             return super().figure(which)
-        series = tuple(Series(r.label, np.arange(1, r.update_ratio.size + 1), r.update_ratio,
-                              "dashed" if i == 0 else "line") for i, r in enumerate(self.runs))
-        panel = Panel(series, xlabel="weight layer (last = output)", ylabel="median ‖ΔW‖ / ‖W‖ per step", logy=True,
-                      hlines=((self.rule_of_thumb, "rule of thumb"),))
-        alt = ("Median update-to-weight ratio per layer. " + "; ".join(
-            f"{r.label}: first hidden layer {self.first_update[i]:.2g}, last {self.last_update[i]:.2g}"
-            for i, r in enumerate(self.runs)) + f". The rule of thumb is {self.rule_of_thumb:g}.")
+        series = tuple(
+            Series(r.label, np.arange(1, r.update_ratio.size + 1), r.update_ratio, "dashed" if i == 0 else "line")
+            for i, r in enumerate(self.runs)
+        )
+        panel = Panel(
+            series,
+            xlabel="weight layer (last = output)",
+            ylabel="median ‖ΔW‖ / ‖W‖ per step",
+            logy=True,
+            hlines=((self.rule_of_thumb, "rule of thumb"),),
+        )
+        alt = (
+            "Median update-to-weight ratio per layer. "
+            + "; ".join(
+                f"{r.label}: first hidden layer {self.first_update[i]:.2g}, last {self.last_update[i]:.2g}"
+                for i, r in enumerate(self.runs)
+            )
+            + f". The rule of thumb is {self.rule_of_thumb:g}."
+        )
         return Figure((panel,), alt=alt, title="How far each step moves each layer")
 
 
@@ -74,6 +104,12 @@ def optimisers(*, adam_lr: float = 1e-3, small_lr: float = 1e-4, seed: int = 0) 
         run(HEALTHY, f"ReLU + He, lr {HEALTHY.lr:g}", seed),
         run(HEALTHY.but(lr=small_lr), f"ReLU + He, lr {small_lr:g}", seed),
     )
-    return Optimisers(seed=seed, runs=runs, adam_lr=adam_lr, small_lr=small_lr,
-                      first_update=np.array([r.update_ratio[0] for r in runs]),
-                      last_update=np.array([r.update_ratio[-2] for r in runs]), rule_of_thumb=RULE_OF_THUMB)
+    return Optimisers(
+        seed=seed,
+        runs=runs,
+        adam_lr=adam_lr,
+        small_lr=small_lr,
+        first_update=np.array([r.update_ratio[0] for r in runs]),
+        last_update=np.array([r.update_ratio[-2] for r in runs]),
+        rule_of_thumb=RULE_OF_THUMB,
+    )

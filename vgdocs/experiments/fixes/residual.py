@@ -34,16 +34,29 @@ class Residual(Trial):
             return super().figure("training")
         shallow = super().figure("profile").panels[0]
         layers = np.arange(1, self.deep_depth + 1)
-        deep = Panel((Series("plain", layers, self.deep_delta_plain, "dashed"),
-                      Series("residual", layers, self.deep_delta_residual)),
-                     xlabel="hidden layer (1 = next to the input)", ylabel="‖dL/dz‖ at initialisation", logy=True,
-                     title=f"{self.deep_depth} hidden layers")
-        shallow = Panel(shallow.series, xlabel=shallow.xlabel, ylabel=shallow.ylabel, logy=True,
-                        title=f"{self.runs[0].delta_norms.size} hidden layers")
-        alt = (f"Gradient norm per hidden layer of a sigmoid network with and without skip connections. At "
-               f"{self.runs[0].delta_norms.size} layers the first layer gets {self.runs[0].delta_ratio:.2g} times "
-               f"the last layer's gradient without skips and {self.runs[1].delta_ratio:.2g} times with them; at "
-               f"{self.deep_depth} layers {self.deep_ratio_plain:.2g} against {self.deep_ratio_residual:.2g}.")
+        deep = Panel(
+            (
+                Series("plain", layers, self.deep_delta_plain, "dashed"),
+                Series("residual", layers, self.deep_delta_residual),
+            ),
+            xlabel="hidden layer (1 = next to the input)",
+            ylabel="‖dL/dz‖ at initialisation",
+            logy=True,
+            title=f"{self.deep_depth} hidden layers",
+        )
+        shallow = Panel(
+            shallow.series,
+            xlabel=shallow.xlabel,
+            ylabel=shallow.ylabel,
+            logy=True,
+            title=f"{self.runs[0].delta_norms.size} hidden layers",
+        )
+        alt = (
+            f"Gradient norm per hidden layer of a sigmoid network with and without skip connections. At "
+            f"{self.runs[0].delta_norms.size} layers the first layer gets {self.runs[0].delta_ratio:.2g} times "
+            f"the last layer's gradient without skips and {self.runs[1].delta_ratio:.2g} times with them; at "
+            f"{self.deep_depth} layers {self.deep_ratio_plain:.2g} against {self.deep_ratio_residual:.2g}."
+        )
         return Figure((shallow, deep), alt=alt, title="An identity path keeps the gradient alive")
 
 
@@ -55,7 +68,16 @@ def residual(*, deep_depth: int = 30, seed: int = 0) -> Residual:
         raise ValueError(f"deep_depth must be at least 2; got {deep_depth}")
     runs = (run(VANISHING, "plain", seed), run(VANISHING.but(residual=True), "residual", seed))
     x, y = probe_batch()
-    plain, skip = (VANISHING.but(depth=deep_depth, residual=r).net(seed).gradients(x, y, update_stats=False).delta_norms
-                   for r in (False, True))
-    return Residual(seed=seed, runs=runs, deep_depth=deep_depth, deep_delta_plain=plain, deep_delta_residual=skip,
-                    deep_ratio_plain=float(plain[0] / plain[-1]), deep_ratio_residual=float(skip[0] / skip[-1]))
+    plain, skip = (
+        VANISHING.but(depth=deep_depth, residual=r).net(seed).gradients(x, y, update_stats=False).delta_norms
+        for r in (False, True)
+    )
+    return Residual(
+        seed=seed,
+        runs=runs,
+        deep_depth=deep_depth,
+        deep_delta_plain=plain,
+        deep_delta_residual=skip,
+        deep_ratio_plain=float(plain[0] / plain[-1]),
+        deep_ratio_residual=float(skip[0] / skip[-1]),
+    )
