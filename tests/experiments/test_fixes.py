@@ -220,3 +220,16 @@ def test_bad_arguments_name_the_argument_and_the_choices():
         Setup(depth=1).net(0)
     with pytest.raises(ValueError, match="which"):
         activations().table("nope")
+
+
+def test_sqrt2_gain_makes_orthogonal_weights_preserve_a_relu_networks_gradient():
+    # Saxe et al. 2013 keep every singular value at 1; ReLU halves the second moment, so the gain is sqrt 2
+    r = initialisation("relu", ("orthogonal",), depth=8, width=256)
+    assert r.orthogonal_gain == pytest.approx(math.sqrt(2), rel=1e-15)
+    assert r.grad_factor[0] == pytest.approx(0.5, abs=0.06)
+    assert r.orthogonal_gain_factor == pytest.approx(1.0, abs=0.12)
+
+
+def test_gelu_needs_he_weights():
+    a = activations()
+    assert a.runs[a.names.index("gelu")].verdict == "vanishing" and a.gelu_he_verdict == "healthy"

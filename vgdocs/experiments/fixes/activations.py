@@ -9,9 +9,9 @@ import numpy as np
 
 from vgdocs._checks import choice, finite_float
 from vgdocs.activations import ACTIVATIONS
-from vgdocs.diagnose import RECTIFIED
+from vgdocs.diagnose import RECTIFIED, diagnose
 from vgdocs.experiments._core import experiment
-from vgdocs.experiments.fixes._setup import VANISHING, Run, Trial, run
+from vgdocs.experiments.fixes._setup import VANISHING, Run, Trial, probe_batch, run
 from vgdocs.present.spec import Table
 
 __all__ = ["FAMILY", "ActivationSwap", "activations"]
@@ -26,6 +26,8 @@ class ActivationSwap(Trial):
     dead_start / dead_end: mean over hidden layers of the fraction of units never positive over a
     training batch, at the first and the last recorded step (NaN for sigmoid and tanh).
     stress: the `stress_activations` trained at `stress_lr`, where units die; stress_dead_end as above.
+    gelu_he_ratio / gelu_he_verdict: ||dL/dz|| first / last hidden layer of the GELU network with He
+    initialisation instead, at initialisation, and vgdocs.diagnose's verdict on it.
     """
 
     names: tuple[str, ...]
@@ -34,6 +36,8 @@ class ActivationSwap(Trial):
     stress_lr: float
     stress: tuple[Run, ...]
     stress_dead_end: np.ndarray
+    gelu_he_ratio: float
+    gelu_he_verdict: str
 
     def table(self, which: str | None = None) -> Table:
         """'runs' (default): the trial table; 'dead': never-positive fractions, incl. the stress runs."""
@@ -79,6 +83,8 @@ def activations(
     stress_lr = finite_float("stress_lr", stress_lr, positive=True)
     runs = tuple(run(VANISHING.but(activation=n), n, seed) for n in names)
     stress = tuple(run(VANISHING.but(activation=n, lr=stress_lr), n, seed) for n in stress_names)
+    x, y = probe_batch()
+    gelu_he = diagnose(VANISHING.but(activation="gelu", init="he_normal").net(seed).gradients(x, y).delta_norms)
     return ActivationSwap(
         seed=seed,
         runs=runs,
@@ -88,6 +94,8 @@ def activations(
         stress_lr=stress_lr,
         stress=stress,
         stress_dead_end=np.array([_mean_dead(r, -1) for r in stress]),
+        gelu_he_ratio=gelu_he.ratio,
+        gelu_he_verdict=gelu_he.verdict,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from vgdocs.experiments.fixes._setup import (
     training_figure,
 )
 from vgdocs.init import init_std
+from vgdocs.nets.mlp import MLP
 from vgdocs.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["INIT_CHOICES", "Initialisation", "initialisation"]
@@ -38,6 +40,8 @@ class Initialisation(RunsResult):
     going backward (both geometric means over the hidden layers). theory_factor: fan_in * Var[w] *
     E[f'^2] (1/2 for ReLU, 1 for tanh near 0), the linear-regime prediction of either factor.
     runs: the schemes in `trained` trained on digits with the chapter's SGD recipe.
+    orthogonal_gain: 1 / sqrt(E[f'^2]) (sqrt 2 for ReLU); orthogonal_gain_factor: the measured
+    gradient variance factor of orthogonal weights scaled by that gain.
     """
 
     activation: str
@@ -51,6 +55,8 @@ class Initialisation(RunsResult):
     grad_factor: np.ndarray
     theory_factor: np.ndarray
     runs: tuple[Run, ...]
+    orthogonal_gain: float
+    orthogonal_gain_factor: float
 
     def table(self, which: str | None = None) -> Table:
         """'variance' (default): per scheme, the factors; 'training': the trained runs."""
@@ -153,6 +159,9 @@ def initialisation(
     w_std = np.array([stds[s] if s in stds else init_std(s, width, width) for s in schemes])
     theory = width * w_std**2 * _SLOPE_SQUARED[activation]
     runs = tuple(run(setups[s], _label(s, stds), seed) for s in trained)
+    gain = 1.0 / math.sqrt(_SLOPE_SQUARED[activation])
+    net = MLP([64, *[width] * depth, 10], activation, init="orthogonal", init_gain=gain, loss="softmax_ce", seed=seed)
+    gvar = [float(np.var(t.delta)) for t in net.gradients(x, y, update_stats=False).hidden]
     return Initialisation(
         seed=seed,
         activation=activation,
@@ -166,6 +175,8 @@ def initialisation(
         grad_factor=grad_factor,
         theory_factor=theory,
         runs=runs,
+        orthogonal_gain=gain,
+        orthogonal_gain_factor=(gvar[0] / gvar[-1]) ** (1.0 / (depth - 1)),
     )
 
 
