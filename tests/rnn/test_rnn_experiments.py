@@ -5,8 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vgdocs.experiments.rnn import _train, adding_data, adding_problem, clipping, nilpotent, spectral_sweep
+from vgdocs.experiments.rnn import (
+    _clip_per_network,
+    _train,
+    adding_data,
+    adding_problem,
+    clipping,
+    nilpotent,
+    spectral_sweep,
+)
 from vgdocs.nets.recurrent import RecurrentNet
+from vgdocs.optim import clip_by_global_norm
 from vgdocs.present.spec import Figure, Table
 
 
@@ -63,6 +72,22 @@ def test_stacked_training_equals_training_each_network_alone():
         for (_, a), (_, b) in zip(stacked.parameters(), alone.parameters(), strict=True):
             np.testing.assert_allclose(a[s], b[0], rtol=1e-11, atol=1e-14)
     assert np.any(norm > 0.5)  # clipping was exercised
+
+
+def test_per_network_clipping_equals_clip_by_global_norm_on_each_network():
+    rng = np.random.default_rng(3)
+    grads = [rng.normal(size=(4, 5, 3)) * np.array([0.01, 1.0, 10.0, 1e160])[:, None, None],
+             rng.normal(size=(4, 7)) * np.array([0.01, 1.0, 10.0, 1e160])[:, None]]
+    grads[1][2, 0] = np.nan  # a network whose gradient overflowed stays as it is
+    expected = [clip_by_global_norm([g[s] for g in grads], 1.0) for s in range(4)]
+    norms = _clip_per_network(grads, 1.0)
+    for s, (clipped, norm) in enumerate(expected):
+        if np.isfinite(norm):
+            assert norms[s] == pytest.approx(norm, rel=1e-12)
+        else:
+            assert np.isnan(norms[s])
+        for g, c in zip(grads, clipped, strict=True):
+            np.testing.assert_allclose(g[s], c, rtol=1e-12)
 
 
 def test_adding_problem_scores_against_the_mean_predictor():
