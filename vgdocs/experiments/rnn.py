@@ -282,6 +282,8 @@ class AddingProblem(Result):
                  f"relative to the last step, for {', '.join(CELL_LABELS[c] for c in self.cells)}: at "
                  f"initialisation (left) and after {self.steps} training steps (right)."),
             title=f"How much gradient reaches the start of a {T}-step sequence",
+            caption=f"Gradient norm reaching each step of the {self.test_size} test sequences, relative to the last "
+                    f"step; geometric mean over the {len(self.seeds)} seeds.",
         )
 
 
