@@ -60,6 +60,9 @@ NOTEBOOK_CODE = (
     "print('slope', slopes(depth=2, seed=3).max_slope, 'missing', float('nan'), -1.5e-30)\n"
 )
 
+# The kernel flushes stdout on a timer: the sleep makes this cell's output arrive in two chunks.
+SPLIT_STREAM_CODE = "import time\nprint('first', 1.25)\ntime.sleep(0.6)\nprint('second', 2.5)\n"
+
 # Test-only: loaded by Python at start-up when its folder is on PYTHONPATH (never in production code).
 SHIM = """
 import os
@@ -87,7 +90,11 @@ def make_project(root: Path, *, notebook: bool = False, page: str = PAGE) -> Pat
         import nbformat
 
         nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_markdown_cell("# Lab"), nbformat.v4.new_code_cell(NOTEBOOK_CODE)]
+        nb.cells = [
+            nbformat.v4.new_markdown_cell("# Lab"),
+            nbformat.v4.new_code_cell(NOTEBOOK_CODE),
+            nbformat.v4.new_code_cell(SPLIT_STREAM_CODE),
+        ]
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         (root / "docs" / "lab").mkdir()
         nbformat.write(nb, root / "docs" / "lab" / "demo.ipynb")

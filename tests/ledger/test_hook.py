@@ -169,7 +169,11 @@ def test_notebook_numbers_published_and_printed_reach_the_ledger_also_from_cache
     assert entries[key] == 0.25
     assert ledger.page_of(key) == "lab/demo.ipynb"
     printed = {k: v for k, v in entries.items() if k.startswith("lab/demo.ipynb/output[")}
-    assert printed.keys() == {f"lab/demo.ipynb/output[0]/number[{j}]" for j in range(3)}
+    assert printed.keys() == {f"lab/demo.ipynb/output[0]/number[{j}]" for j in range(3)} | {
+        "lab/demo.ipynb/output[1]/number[0]",
+        "lab/demo.ipynb/output[1]/number[1]",
+    }
+    assert printed["lab/demo.ipynb/output[1]/number[1]"] == 2.5
     assert printed["lab/demo.ipynb/output[0]/number[0]"] == 0.25
     assert math.isnan(printed["lab/demo.ipynb/output[0]/number[1]"])
     assert printed["lab/demo.ipynb/output[0]/number[2]"] == -1.5e-30
@@ -177,6 +181,8 @@ def test_notebook_numbers_published_and_printed_reach_the_ledger_also_from_cache
     done = mkdocs(project, "build", "--strict", "-d", str(tmp_path / "out"), env=env)
     assert done.returncode == 0, done.stderr
     assert "Cache hit" in done.stderr
+    page = (tmp_path / "out" / "lab" / "demo" / "index.html").read_text()
+    assert "<pre>first 1.25\nsecond 2.5\n</pre>" in page  # the two stdout chunks joined
 
 
 BLAS_PAGE = """# BLAS

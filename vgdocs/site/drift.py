@@ -27,7 +27,14 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 
 log = logging.getLogger("mkdocs.plugins.vgdocs.drift")
 
-# mkdocs-jupyter (nbconvert's lab template) renders each plain-text output as this <div><pre>.
+# mkdocs-jupyter (nbconvert's lab template) wraps a code cell's outputs in one outputWrapper <div>,
+# and renders each plain-text output inside it as this <div><pre>.
+_SPLIT_STREAM = re.compile(
+    r"</pre>\s*</div>\s*</div>\s*<div class=\"jp-OutputArea-child\">\s*"
+    r"<div class=\"jp-OutputPrompt jp-OutputArea-prompt\"></div>\s*"
+    r"<div class=\"jp-RenderedText jp-OutputArea-output\" data-mime-type=\"text/plain\"[^>]*>\s*<pre>"
+)
+_CELL_OUTPUTS = re.compile(r'<div class="jp-Cell-outputWrapper[\s"]')
 _PLAIN_OUTPUT = re.compile(
     r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*" data-mime-type="text/plain"[^>]*>\s*<pre>(.*?)</pre>', re.S
 )
@@ -78,26 +85,40 @@ def on_page_markdown(markdown: str, *, page, config, files) -> None:
     os.environ[ledger.SPOOL_ENV] = str(_state["spool"])
 
 
-def on_page_content(html: str, *, page, config, files) -> None:
+def on_page_content(html: str, *, page, config, files) -> str:
     """Close the page: collect what a notebook kernel spooled or printed, then stop attributing numbers."""
     src = page.file.src_uri
     if src.endswith(".ipynb"):
+        html = merge_stream_chunks(html)
         _ledger().record({f"{src}/{k}": v for k, v in printed_numbers(html).items()})
     spooled = _end_page()
     if src.endswith(".ipynb"):
         _notebook_cache(page, config, spooled)
+    return html
+
+
+def merge_stream_chunks(html: str) -> str:
+    """`html` with each run of adjacent plain-text output blocks of a notebook cell joined into one.
+
+    The kernel flushes stdout on a timer, so a cell that prints, computes, then prints again
+    reaches nbconvert as one chunk or several depending on timing (nbclient's coalescing is not
+    configurable through mkdocs-jupyter): joined, two builds of one commit give the same bytes.
+    """
+    return _SPLIT_STREAM.sub("", html)
 
 
 def printed_numbers(html: str) -> dict[str, float]:
-    """Every number in a rendered notebook's plain-text outputs, keyed 'output[i]/number[j]' (from 0).
+    """Every number in a rendered notebook's plain-text outputs, keyed 'output[k]/number[j]' (from 0).
 
     A notebook's cells print numbers without going through vgdocs.present, so the hook reads them
-    off the page mkdocs-jupyter rendered: what the reader sees is what the ledger holds.
+    off the page mkdocs-jupyter rendered: what the reader sees is what the ledger holds. k counts
+    the code cells that show output, so a cell's output split into several stream chunks (as the
+    kernel flushes them) keeps its keys.
     """
     out: dict[str, float] = {}
-    for i, text in enumerate(_PLAIN_OUTPUT.findall(html)):
-        for j, token in enumerate(_NUMBER.findall(htmllib.unescape(text))):
-            out[f"output[{i}]/number[{j}]"] = float(token)
+    for k, cell in enumerate(_CELL_OUTPUTS.split(html)[1:]):
+        tokens = [t for text in _PLAIN_OUTPUT.findall(cell) for t in _NUMBER.findall(htmllib.unescape(text))]
+        out.update({f"output[{k}]/number[{j}]": float(t) for j, t in enumerate(tokens)})
     return out
 
 
