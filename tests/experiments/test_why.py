@@ -30,7 +30,7 @@ def test_relu_slope_is_one_when_active_and_zero_otherwise():
     facts = activation_facts()
     assert (facts.relu_slope_active, facts.relu_slope_inactive, facts.relu_slope_at_zero) == (1.0, 0.0, 0.0)
     i = facts.names.index("relu")
-    assert list(facts.slope_at[i]) == [0.0, 0.0, 1.0]
+    assert list(facts.slope_at[i]) == [0.0, 1.0]
 
 
 def test_activation_table_slopes_match_central_differences():

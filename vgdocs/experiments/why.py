@@ -39,7 +39,7 @@ CURVE_GROUPS = {
     "classic": ("sigmoid", "tanh", "relu"),
     "modern": ("leaky_relu", "elu", "selu", "gelu", "swish", "softplus"),
 }
-PROBES = (-3.0, 0.0, 3.0)
+PROBES = (-3.0, 3.0)
 SIGMA, TIMES, MINUS, INF = "\u03c3", "\u00d7", "\u2212", "\u221e"  # typographic characters for tables
 
 
@@ -233,30 +233,38 @@ class GradientFlow(Result):
     sigmoid_toy_first_over_top: float
 
     def table(self, which: str | None = None) -> Table:
-        """One row per hidden layer (input side first): toy columns next to the real networks."""
-        heads = ["layer"]
-        cols = []
-        for j, a in enumerate(self.toy_activations):
-            heads.append(f"toy {_ACT_LABEL.get(a, a)}")
-            cols.append(self.toy[j])
+        """One row per hidden layer (input side first): each toy chain, then the real networks it models."""
+        heads, cols, flat = ["layer"], [], []
+        for names, toy in self._toy_groups():
+            toy_name = "toy " + " / ".join(_ACT_LABEL.get(n, n) for n in names)
+            if np.all(toy == toy[0]):  # a constant chain reads better in the caption than as a column
+                flat.append(f"The toy chain for {' and '.join(_ACT_LABEL.get(n, n) for n in names)} is {toy[0]:g} "
+                            "at every layer.")
+            else:
+                heads.append(toy_name)
+                cols.append(toy)
             for i, act in enumerate(self.activations):
-                if act == a:
+                if act in names:
                     heads.append(self.labels[i])
                     cols.append(self.ratios[i])
         rows = tuple((k + 1, *(float(c[k]) for c in cols)) for k in range(self.depth))
+        note = "".join(" " + f for f in flat)
         return Table(tuple(heads), rows, caption="Gradient norm at each layer divided by the norm at the top hidden "
-                     "layer (layer 1 is next to the input).", formats=(None,) + (".3g",) * len(cols))
+                     f"layer (layer 1 is next to the input).{note}", formats=(None,) + (".3g",) * len(cols))
+
+    def _toy_groups(self) -> list[tuple[list[str], np.ndarray]]:
+        """Activations whose toy chains coincide (tanh and ReLU: all ones), grouped, with their chain."""
+        groups: dict[bytes, list[str]] = {}
+        for j, a in enumerate(self.toy_activations):
+            groups.setdefault(self.toy[j].tobytes(), []).append(a)
+        return [(names, self.toy[self.toy_activations.index(names[0])]) for names in groups.values()]
 
     def figure(self, which: str | None = None) -> Figure:
         """Log-scale per-layer profile: real networks solid, scalar toy dashed."""
         k = np.arange(1, self.depth + 1)
         series = [Series(lab, k, self.ratios[i], "line") for i, lab in enumerate(self.labels)]
-        toys: dict[bytes, list[str]] = {}  # activations whose toy chains coincide share one line
-        for j, a in enumerate(self.toy_activations):
-            toys.setdefault(self.toy[j].tobytes(), []).append(a)
-        for names in toys.values():
-            j = self.toy_activations.index(names[0])
-            series.append(Series("toy " + " and ".join(_ACT_LABEL.get(n, n) for n in names), k, self.toy[j], "dashed"))
+        for names, toy in self._toy_groups():
+            series.append(Series("toy " + " and ".join(_ACT_LABEL.get(n, n) for n in names), k, toy, "dashed"))
         return Figure(
             panels=(Panel(tuple(series), "hidden layer (1 = input side)", "‖δ_k‖ / ‖δ_top‖", logy=True),),
             alt=f"Log-scale plot of the gradient norm at each of {self.depth} hidden layers relative to the top one. "
