@@ -42,12 +42,13 @@ def _module(name: str) -> ModuleType:
 
 
 def on_config(config):
-    """Attach the page-naming filter to markdown-exec's loggers (once per process)."""
+    """Attach the page-naming filter to markdown-exec's loggers, replacing one from an earlier load of this hook."""
     names = [n for n in logging.root.manager.loggerDict if n.startswith("mkdocs.plugins.markdown_exec")]
     for name in names:
         logger = logging.getLogger(name)
-        if not any(isinstance(f, _NamePage) for f in logger.filters):
-            logger.addFilter(_NamePage())
+        for old in [f for f in logger.filters if type(f).__name__ == _NamePage.__name__]:
+            logger.removeFilter(old)  # `mkdocs serve` loads this hook module afresh on every rebuild
+        logger.addFilter(_NamePage())
     return config
 
 
