@@ -42,8 +42,9 @@ def mkdocs_build(config: Path, site: Path, *, strict: bool = True, env: dict[str
 
 
 def project_config(nav: str | None = None) -> str:
-    """The real mkdocs.yml with hooks at absolute paths and `nav` replaced (omitted: mkdocs lists the docs)."""
+    """The real mkdocs.yml with hook and watch paths absolute, `nav` replaced (omitted: mkdocs lists the docs)."""
     text = CONFIG.read_text(encoding="utf-8").replace("- vgdocs/site/", f"- {REPO}/vgdocs/site/")
+    text = re.sub(r"^(\s+- )vgdocs$", rf"\g<1>{REPO}/vgdocs", text, flags=re.M)  # `watch:`
     text = re.sub(r"^nav:\n(?:[ \t]+.*\n|\n)*", "", text, flags=re.M)
     return text + (f"\nnav:\n{nav}" if nav else "")
 

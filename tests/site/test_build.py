@@ -81,7 +81,8 @@ def test_math_becomes_mathml_and_notebook_pages_lose_cdn_scripts_and_inline_css(
     assert build.returncode == 0, build.output[-6000:]
     # the table on the home page reached the ledger under its page, through the hooks
     expected = {"row0.n": 1.0, "row0.bound": 0.25, "row1.n": 10.0, "row1.bound": 0.25**10}
-    assert ledger.load(recorded) == {f"index/table:Bound/{k}": v for k, v in expected.items()}
+    published = {k: v for k, v in ledger.load(recorded).items() if k.startswith("index/")}
+    assert published == {f"index/table:Bound/{k}": v for k, v in expected.items()}
     home = (build.site / "index.html").read_text(encoding="utf-8")
     assert home.count("<math") == 2 and "\\(" not in home and "\\[" not in home
     lab = (build.site / "lab" / "nb" / "index.html").read_text(encoding="utf-8")
