@@ -59,7 +59,7 @@ class Setup:
     clip_norm: float | None = None
     steps: int = 150
     batch_size: int = 64
-    record_every: int = 10
+    record_every: int = 15
 
     def __post_init__(self) -> None:
         if self.init != "normal":  # the std only matters to init="normal"; one recipe, one cache key
