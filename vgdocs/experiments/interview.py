@@ -1,6 +1,6 @@
-"""Interview answers that need a measurement no other page makes: residual paths and gated memory.
+"""Interview answer that needs a measurement no other page makes: gradient memory of gated cells.
 
-Experiments for docs/interview.md (the other answers quote experiments from their own pages).
+Experiment for docs/interview.md (the other answers quote experiments from their own pages).
 """
 
 from __future__ import annotations
@@ -12,42 +12,10 @@ import numpy as np
 
 from vgdocs._checks import finite_float, positive_int, rng_from
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.experiments.why import delta_profile
-from vgdocs.nets.mlp import MLP
 from vgdocs.nets.recurrent import RecurrentNet
 from vgdocs.present.spec import Table
 
-__all__ = ["GatedMemory", "ResidualFlow", "gated_memory", "residual_flow"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class ResidualFlow(Result):
-    """||dL/dz|| at the first hidden layer over the top one, sigmoid net with and without skip connections."""
-
-    depth: int
-    width: int
-    plain: float
-    residual: float
-
-    def table(self, which: str | None = None) -> Table:
-        """Two rows: plain and residual."""
-        return Table(("sigmoid network", "first / top gradient"),
-                     (("plain stack", self.plain), ("with residual connections", self.residual)),
-                     caption=f"{self.depth} hidden layers of width {self.width}, Xavier weights, at initialisation.",
-                     formats=(None, ".3g"))
-
-
-@experiment("interview.residual_flow")
-def residual_flow(depth: int = 20, width: int = 64, batch: int = 128, *, seed: int = 0) -> ResidualFlow:
-    """First/top gradient ratio of a deep sigmoid + Xavier net, plain and with y = x + F(x) blocks."""
-    depth, width, batch = positive_int("depth", depth), positive_int("width", width), positive_int("batch", batch)
-    plain, _, _ = delta_profile("sigmoid", "xavier_normal", depth=depth, width=width, batch=batch, seed=seed)
-    rng = rng_from("seed", seed)
-    net = MLP([width] + [width] * depth + [1], "sigmoid", init="xavier_normal", residual=True, seed=rng)
-    x, y = rng.standard_normal((batch, width)), rng.standard_normal((batch, 1))
-    res = net.gradients(x, y).delta_norms
-    return ResidualFlow(seed=seed, depth=depth, width=width, plain=float(plain[0] / plain[-1]),
-                        residual=float(res[0] / res[-1]))
+__all__ = ["GatedMemory", "gated_memory"]
 
 
 @dataclass(frozen=True, kw_only=True)
