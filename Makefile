@@ -20,6 +20,11 @@ TORCH_PIP_ARGS ?=
 ADDR ?= 127.0.0.1:8000
 
 export NO_MKDOCS_2_WARNING := 1
+# Dates in the built site (sitemap) come from the last commit, so a rebuild of it is byte-identical.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+ifneq ($(SOURCE_DATE_EPOCH),)
+export SOURCE_DATE_EPOCH
+endif
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install serve build test torch-test lint chromium constraints clean
