@@ -782,12 +782,14 @@ def search(page, site: Site, query: str) -> list[str]:
         arg=query,
         timeout=TIMEOUT_MS,
     )
-    hrefs = page.eval_on_selector_all(
-        ".md-search-result__list > li.md-search-result__item > a.md-search-result__link",
-        "els => els.map(e => e.href)",
-    )
+    read = "els => els.map(e => e.href).join(' ')"
+    results = ".md-search-result__list > li.md-search-result__item > a.md-search-result__link"
+    hrefs, previous = page.eval_on_selector_all(results, read), None
+    while hrefs != previous:  # results of a shorter prefix may still be replaced by the full query's
+        page.wait_for_timeout(250)
+        hrefs, previous = page.eval_on_selector_all(results, read), hrefs
     pages = []
-    for h in hrefs:
+    for h in hrefs.split():
         u = urlsplit(h)
         rel = u.path.lstrip("/")
         rel = rel[: -len("index.html")] if rel.endswith("index.html") else rel
