@@ -1,6 +1,6 @@
 """Time forward+backward of a 20-layer, width-256 MLP on a batch of 256: vgdocs vs PyTorch vs bare matmuls.
 
-    .venv/bin/python benchmarks/bench_mlp.py [--repeats 21] [--activations relu tanh]
+    .venv/bin/python benchmarks/bench_mlp.py [--repeats 21] [--activations relu tanh] [--threads N]
 
 Every configuration (implementation x dtype x activation) runs once per round, rounds interleave
 them so that background load hits all alike, and the table reports medians. FLOPs count the three
@@ -13,6 +13,7 @@ any numpy implementation. Targets: vgdocs <= 1.25x torch time and >= 60% of the 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -42,7 +43,7 @@ def vgdocs_step(activation: str, dtype: str) -> Callable[[], None]:
 def chain_step(dtype: str) -> Callable[[], None]:
     """The matmuls alone: forward h @ W per layer, backward h.T @ g and g @ W.T per layer."""
     rng = np.random.default_rng(0)
-    ws = [rng.standard_normal((WIDTH, WIDTH)).astype(dtype) / np.sqrt(WIDTH) for _ in range(LAYERS)]
+    ws = [(rng.standard_normal((WIDTH, WIDTH)) / math.sqrt(WIDTH)).astype(dtype) for _ in range(LAYERS)]
     x = rng.standard_normal((BATCH, WIDTH)).astype(dtype)
 
     def step() -> None:
@@ -92,11 +93,27 @@ def blas_threads() -> str:
     return ", ".join(f"{p['internal_api']} {p['num_threads']}" for p in threadpool_info())
 
 
+def limit_threads(n: int) -> None:
+    """Cap numpy's BLAS (via threadpoolctl) and torch's intra-op pool at n threads."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(n)
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(n)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=21, help="interleaved rounds (default: 21)")
     parser.add_argument("--activations", nargs="+", default=["relu", "tanh"], choices=["relu", "tanh"])
+    parser.add_argument("--threads", type=int, default=None,
+                        help="limit numpy's BLAS and torch to N threads (default: each library's own choice)")
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        limit_threads(args.threads)
 
     steps: dict[tuple[str, str, str], Callable[[], None]] = {}
     for dtype in ("float32", "float64"):

@@ -147,3 +147,18 @@ def test_gradcheck_detects_a_wrong_gradient() -> None:
     wrong = net.gradients(x, y, update_stats=False).gradients()[0].copy()
     wrong.reshape(-1)[0] += 1e-4 * np.linalg.norm(wrong)
     assert np.linalg.norm(wrong - numeric[0]) / np.linalg.norm(numeric[0]) > TOL
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("act", ACTS)
+def test_taps_match_the_activation_and_its_derivative(act: str, dtype: str) -> None:
+    """The MLP's fast paths (slopes read off stored outputs, outputs written in place) change no number."""
+    net = MLP([6, 7, 7, 3], act, seed=2, bias_std=0.5, dtype=dtype)
+    rng = np.random.default_rng(3)
+    p = net.gradients(rng.normal(size=(9, 6)), rng.normal(size=(9, 3)))
+    for i, (layer, tap) in enumerate(zip(net.layers[:-1], p.hidden, strict=True)):
+        assert tap.a.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(tap.a, layer.act(tap.u))
+        g = p.layers[i + 1].delta @ net.layers[i + 1].W.T
+        rtol = 1e-6 if dtype == "float32" else 1e-14
+        np.testing.assert_allclose(tap.delta, g * layer.act.derivative(tap.u), rtol=rtol)

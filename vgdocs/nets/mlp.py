@@ -227,22 +227,25 @@ class MLP:
     def gradients(self, x: np.ndarray, y: np.ndarray, *, update_stats: bool = True) -> Pass:
         """One training-mode forward and backward pass on a batch: loss, output and taps."""
         h = self._input(x)
+        out = _PassBuffers(self.layers, h.shape[0], self.dtype)
         inputs, caches = [], []
-        for layer in self.layers[:-1]:
+        for i, layer in enumerate(self.layers[:-1]):
             inputs.append(h)
-            cache = self._layer_forward(layer, h, training=True, update_stats=update_stats)
+            cache = self._layer_forward(layer, h, training=True, update_stats=update_stats, z_out=out.z[i],
+                                        a_out=out.a[i])
             caches.append(cache)
             h = cache[2]
         top = self.layers[-1]
-        z = h @ top.W
+        z = np.matmul(h, top.W, out=out.z[-1])
         if top.b is not None:
             z += top.b
         lv = evaluate_loss(self.loss_name, z, y, self.output_act)
         delta = lv.delta.astype(self.dtype, copy=False)
-        taps = [LayerTap(z, z, lv.output, delta, self._dense_grads(top, h, delta))]
-        g = delta @ top.W.T
-        for layer, h_in, cache in zip(reversed(self.layers[:-1]), reversed(inputs), reversed(caches), strict=True):
-            delta, grads, g_in = self._layer_backward(layer, h_in, cache, g)
+        taps = [LayerTap(z, z, lv.output, delta, self._dense_grads(top, h, delta, out.dW[-1]))]
+        g = np.matmul(delta, top.W.T, out=out.g[-1])
+        for i in range(len(self.layers) - 2, -1, -1):
+            layer, cache = self.layers[i], caches[i]
+            delta, grads, g_in = self._layer_backward(layer, inputs[i], cache, g, out.g[i], out.dW[i])
             taps.append(LayerTap(cache[0], cache[1], cache[2], delta, grads))
             g = g_in
         taps.reverse()
@@ -255,26 +258,28 @@ class MLP:
             raise ValueError(f"x must have {self.widths[0]} columns (widths[0]); got shape {arr.shape}")
         return arr
 
-    def _layer_forward(self, layer: Layer, h: np.ndarray, *, training: bool, update_stats: bool = True):
+    def _layer_forward(self, layer: Layer, h: np.ndarray, *, training: bool, update_stats: bool = True,
+                       z_out: np.ndarray | None = None, a_out: np.ndarray | None = None):
         """(z, u, a, phi, norm cache): phi = act(u) is kept so the backward pass can reuse it."""
-        z = h @ layer.W
+        z = np.matmul(h, layer.W, out=z_out)
         if layer.b is not None:
             z += layer.b
         norm_cache = None
         act = self._act(layer)
         if layer.norm and self.norm_position == "before":
             u, norm_cache = self._norm_forward(layer, z, training, update_stats)
-            a = phi = act(u)
+            a = phi = _apply(act, u, a_out)
         else:
             u = z
-            a = phi = act(z)
+            a = phi = _apply(act, z, a_out)
             if layer.norm:
                 a, norm_cache = self._norm_forward(layer, phi, training, update_stats)
         if layer.residual:
             a = a + h
         return z, u, a, phi, norm_cache
 
-    def _layer_backward(self, layer: Layer, h_in: np.ndarray, cache: tuple, g: np.ndarray):
+    def _layer_backward(self, layer: Layer, h_in: np.ndarray, cache: tuple, g: np.ndarray, g_out: np.ndarray,
+                        dw_out: np.ndarray):
         """From g = dL/d(layer output) to (delta = dL/dz, parameter grads, dL/d(layer input)).
 
         g is a fresh array owned by the backward pass, so it is overwritten in place unless the
@@ -295,16 +300,16 @@ class MLP:
             delta, grads["gamma"], grads["beta"] = self._norm_backward(layer, du, norm_cache)
         else:
             delta = du
-        grads = self._dense_grads(layer, h_in, delta) | grads
+        grads = self._dense_grads(layer, h_in, delta, dw_out) | grads
         grads = {k: grads[k] for k in ("W", "b", "gamma", "beta", "alpha") if k in grads}
-        g_in = delta @ layer.W.T
+        g_in = np.matmul(delta, layer.W.T, out=g_out)
         if layer.residual:
             g_in += g
         return delta, grads, g_in
 
     @staticmethod
-    def _dense_grads(layer: Layer, h: np.ndarray, delta: np.ndarray) -> dict[str, np.ndarray]:
-        grads = {"W": h.T @ delta}
+    def _dense_grads(layer: Layer, h: np.ndarray, delta: np.ndarray, out: np.ndarray) -> dict[str, np.ndarray]:
+        grads = {"W": np.matmul(h.T, delta, out=out)}
         if layer.b is not None:
             grads["b"] = delta.sum(axis=0)
         return grads
@@ -367,3 +372,37 @@ def _times_slope(act: Activation, u: np.ndarray, phi: np.ndarray, g: np.ndarray,
         g *= slope
         return g
     return g * slope
+
+
+class _PassBuffers:
+    """Output arrays of one pass, carved from a single allocation: per layer z, dL/d(input) and dL/dW,
+    and the activation output of hidden layers that `_apply` can write in place.
+
+    numpy backs allocations of 4 MB and more with transparent huge pages, so a big pass faults in a
+    few 2 MB pages instead of thousands of fresh 4 KB ones; the views are the arrays the taps hold.
+    """
+
+    def __init__(self, layers: Sequence[Layer], n: int, dtype: type) -> None:
+        hidden = layers[:-1]
+        shapes = ([(n, L.fan_out) for L in layers] + [(n, L.fan_in) for L in layers] + [L.W.shape for L in layers]
+                  + [(n, L.fan_out) if L.act.name in _IN_PLACE else (0, 0) for L in hidden])
+        flat = np.empty(sum(a * b for a, b in shapes), dtype=dtype)
+        views, start = [], 0
+        for a, b in shapes:
+            views.append(flat[start:start + a * b].reshape(a, b))
+            start += a * b
+        k = len(layers)
+        self.z, self.g, self.dW = views[:k], views[k:2 * k], views[2 * k:3 * k]
+        self.a = [v if v.size else None for v in views[3 * k:]]
+
+
+_IN_PLACE = ("relu", "tanh")
+
+
+def _apply(act: Activation, u: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """act(u), written into `out` for relu and tanh (the ufuncs vgdocs.activations calls), else fresh."""
+    if out is not None and act.name == "relu":
+        return np.maximum(u, 0.0, out=out)
+    if out is not None and act.name == "tanh":
+        return np.tanh(u, out=out)
+    return act(u)
