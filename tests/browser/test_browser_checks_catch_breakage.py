@@ -76,6 +76,10 @@ BREAKAGE = {
         '<text x="10" y="30" style="fill:#1a1a1a">in-tab-two</text></svg></figure></div></div></div>',
         [("figure", "id=tabfig", "no text alternative"), ("dark-mode", 'SVG text "in-tab-two" #1a1a1a')],
     ),
+    "text-dark-only-illegible": (
+        '<p style="color:#3a3a3a">dark-only-illegible</p>',
+        [("axe", "[slate] color-contrast", "dark-only-illegible")],
+    ),
     "heavy": (
         "<!--" + "x" * 310_000 + "--><style>/*" + "y" * 120_000 + "*/</style>",
         [("weight", "page HTML is"), ("weight", "inline <style> is")],
