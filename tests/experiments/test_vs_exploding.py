@@ -32,6 +32,9 @@ def test_exploding_run_overflows_as_data_and_clipping_prevents_it():
     assert c.clipped_final_loss < c.clipped_first_loss
     assert c.clipped_clip_fraction > 0.5
     assert c.overflow_step[2] == -1 and c.he_final_loss < c.clipped_final_loss
+    blowup = c.table("blowup").rows
+    assert len(blowup) == c.unclipped_overflow_step + 1
+    assert all(np.isfinite(r[1]) for r in blowup[:-1]) and not np.isfinite(blowup[-1][1])
 
 
 def test_clipping_leaves_the_layer_ratio_alone_and_relu_he_fixes_both():

@@ -241,7 +241,14 @@ class ClippingRun(Result):
     he_final_loss: float
 
     def table(self, which: str | None = None) -> Table:
-        """One row per run: where it overflowed (if it did), final loss, how often clipping acted."""
+        """which=None: one row per run (overflow step, final loss, how often clipping acted);
+        which="blowup": the first steps of the unclipped exploding run, up to the step that overflowed."""
+        if choice("which", which or "runs", ("runs", "blowup")) == "blowup":
+            last = self.steps if self.unclipped_overflow_step < 0 else self.unclipped_overflow_step + 1
+            rows = tuple((k, float(self.loss[0, k]), float(self.grad_norm[0, k])) for k in range(last))
+            return Table(("step", "training loss", "global gradient norm"), rows, formats=(None, ".3g", ".3g"),
+                         caption=f"{self.labels[0]}: loss and gradient norm at each step, up to the first step "
+                                 "whose numbers are no longer finite (NaN: not a number); training stops there.")
         rows = tuple((lab, "never" if o < 0 else f"step {int(o)}", float(f), float(c))
                      for lab, o, f, c in zip(self.labels, self.overflow_step, self.final_loss, self.clip_fraction,
                                              strict=True))
