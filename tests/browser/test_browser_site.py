@@ -72,7 +72,10 @@ def test_internal_links_and_anchors_resolve(report):
     assert not problems, _message(problems)
 
 
-def test_each_page_is_within_its_byte_budget(report):
+def test_each_page_is_within_its_byte_budget(report, site):
+    notebooks = sorted(p for p in (bc.REPO / "docs").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    built = [s.page for s in bc.page_sizes.page_sizes(site.root) if s.notebook]
+    assert len(built) >= len(notebooks), f"notebooks {notebooks} but notebook pages built: {built}"
     problems = _only(report, "weight")
     assert not problems, _message(problems)
 
