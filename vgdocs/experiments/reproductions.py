@@ -80,28 +80,29 @@ NIELSEN_WIDEST_WIDTH = 0.45
 GLOROT_STANDARD_N_VAR = 1.0 / 3.0
 GLOROT_XAVIER_N_VAR = 1.0
 
-# He, Zhang, Ren & Sun (2015), "Delving deep into rectifiers", sec. 2.2, eq. (10): with ReLU the
-# variance of a layer's responses is multiplied by n Var[w] / 2 per layer: 1 with their
-# initialisation Var[w] = 2/n, 1/2 with Xavier's 1/n (sec. 2.3: the signal shrinks as 2^-L).
+# He, Zhang, Ren & Sun (2015), "Delving deep into rectifiers", sec. 2.2: with ReLU the variance of
+# a layer's responses is multiplied by n Var[w] / 2 per layer: 1 with their initialisation
+# Var[w] = 2/n, 1/2 with Xavier's 1/n, so under Xavier the signal shrinks as 2^-L.
 HE_FACTOR = {"xavier_normal": 0.5, "he_normal": 1.0}
-# Same paper, sec. 2.3 and fig. 3: a 30-layer ReLU net trained from Xavier initialisation
-# "completely stalls"; from theirs it converges.
+# Same paper, sec. 2.2 ("Comparisons with Xavier initialization") and fig. 3: a 30-layer ReLU net
+# trained from Xavier initialisation completely stalls; from theirs it converges.
 HE_DEPTH = 30
 
 # Pascanu, Mikolov & Bengio (2013), "On the difficulty of training recurrent neural networks",
-# sec. 3.2: the gradient through time vanishes if the largest singular value of W_hh is below
+# sec. 2.1: the gradient through time vanishes if the largest singular value of W_hh is below
 # 1/gamma, gamma = max |f'|: 1 for tanh, 1/4 for the sigmoid; sec. 3.2, algorithm 1: gradient-norm
 # clipping rescales g to threshold * g / ||g|| when ||g|| exceeds the threshold.
 PASCANU_GAMMA = {"tanh": 1.0, "sigmoid": 0.25}
 
 # Saxe, McClelland & Ganguli (2013), "Exact solutions to the nonlinear dynamics of learning in deep
-# linear neural networks", sec. 3: with orthogonal initialisation the product of a deep linear
-# network's weight matrices is orthogonal, so every singular value of the input-output map is 1.
+# linear neural networks", on orthogonal initialisation: the product of a deep linear network's
+# orthogonal weight matrices is orthogonal, so every singular value of the input-output map is 1,
+# while scaled Gaussian matrices give a product whose singular values spread with depth.
 SAXE_SINGULAR_VALUE = 1.0
 
-# Schoenholz, Gilmer, Ganguli & Sohl-Dickstein (2017), "Deep information propagation", sec. 3 and
-# fig. 1: for tanh with sigma_b^2 = 0.05 the order-to-chaos transition (chi_1 = 1) sits at
-# sigma_w^2 ~ 1.76.
+# Schoenholz, Gilmer, Ganguli & Sohl-Dickstein (2017), "Deep information propagation" (building on
+# Poole et al. 2016): for tanh with sigma_b^2 = 0.05 the order-to-chaos transition, where
+# chi_1 = 1, sits at sigma_w^2 ~ 1.76.
 SCHOENHOLZ_SIGMA_B2 = 0.05
 SCHOENHOLZ_CRITICAL_SW2 = 1.76
 
@@ -115,10 +116,10 @@ VEIT_LAYERS_PER_MODULE = 2
 SOURCES = {
     "nielsen": "Nielsen 2015, ch. 5",
     "glorot": "Glorot & Bengio 2010, sec. 4.2.1",
-    "he": "He et al. 2015, sec. 2.2-2.3",
-    "pascanu": "Pascanu et al. 2013, sec. 3",
-    "saxe": "Saxe et al. 2013, sec. 3",
-    "schoenholz": "Schoenholz et al. 2017, sec. 3",
+    "he": "He et al. 2015, sec. 2.2",
+    "pascanu": "Pascanu et al. 2013, sec. 2.1, 3.2",
+    "saxe": "Saxe et al. 2013",
+    "schoenholz": "Schoenholz et al. 2017",
     "veit": "Veit et al. 2016, sec. 5",
 }
 
@@ -625,14 +626,19 @@ class PascanuChecks(Result):
 
 @experiment("reproductions.pascanu")
 def pascanu(nonlinearities: Sequence[str] = ("tanh", "sigmoid"), *, margin: float = 0.9, hidden: int = 16,
-            length: int = 40, batch: int = 16, clip_threshold: float = 1.0, seed: int = 0) -> PascanuChecks:
-    """Gradient through time of RNNs with sigma_max(W_hh) = margin / gamma; clip_by_global_norm on a real gradient."""
+            length: int = 40, batch: int = 16, clip_threshold: float = 1.0, exploding_norm: float = 1.5,
+            seed: int = 0) -> PascanuChecks:
+    """Gradient through time of RNNs with sigma_max(W_hh) = margin / gamma; clip_by_global_norm on a real gradient.
+
+    The clipped gradient is that of a ReLU RNN whose W_hh has largest singular value `exploding_norm`.
+    """
     names = tuple(choice("nonlinearities[]", n, PASCANU_GAMMA) for n in nonlinearities)
     margin = finite_float("margin", margin, positive=True)
     if margin >= 1:
         raise ValueError(f"margin must be below 1 (the condition is sigma_max * gamma < 1); got {margin}")
     hidden, length, batch = positive_int("hidden", hidden), positive_int("length", length), positive_int("batch", batch)
     clip_threshold = finite_float("clip_threshold", clip_threshold, positive=True)
+    exploding_norm = finite_float("exploding_norm", exploding_norm, positive=True)
     rng = rng_from("seed", seed)
     x, y = rng.standard_normal((batch, length, 1)), rng.standard_normal((batch, 1))
     lags = np.arange(length)
@@ -644,8 +650,8 @@ def pascanu(nonlinearities: Sequence[str] = ("tanh", "sigmoid"), *, margin: floa
         lag_norms = net.gradients(x, y).lag_norms
         ratio[i] = lag_norms / lag_norms[0]
     worst = np.max(ratio[:, 1:] / margin ** lags[1:].astype(float), axis=1)
-    exploding = RecurrentNet("rnn", 1, hidden, 1, nonlinearity="relu", recurrent_init="orthogonal", spectral_norm=1.5,
-                             seed=seed)
+    exploding = RecurrentNet("rnn", 1, hidden, 1, nonlinearity="relu", recurrent_init="orthogonal",
+                             spectral_norm=exploding_norm, seed=seed)
     grads = exploding.gradients(x, y).gradients()
     clipped, before = clip_by_global_norm(grads, clip_threshold)
     flat, flat_clipped = np.concatenate([g.ravel() for g in grads]), np.concatenate([g.ravel() for g in clipped])
