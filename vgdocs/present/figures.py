@@ -49,6 +49,7 @@ def render_svg(f: Figure) -> str:
     height = (3.2 if ncols == 1 else 2.9) * nrows
     with matplotlib.rc_context(rc_params()):
         fig = MplFigure(figsize=(f.width, height), layout="constrained")
+        fig.get_layout_engine().set(w_pad=0.03, h_pad=0.03)
         FigureCanvasSVG(fig)
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         for ax, panel in zip(axes, f.panels, strict=False):
@@ -56,7 +57,8 @@ def render_svg(f: Figure) -> str:
         for ax in axes[n:]:
             ax.set_axis_off()
         buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.04)
+        # Constrained layout already fits labels inside the canvas: no second, "tight" drawing pass.
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     return clean_svg(buf.getvalue(), f.alt)
 
 
