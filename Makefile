@@ -4,6 +4,8 @@
 #   make build     strict, cold build of the site into site/
 #   make lint      ruff check + ruff format --check
 #   make torch-test  only the tests that compare against PyTorch
+#   make bench     build-speed benchmark (cold, warm, prose edit under serve, per page, memory)
+#   make page-sizes  each built page's own HTML size against its budget
 #   make constraints rewrite requirements/constraints.txt from the current .venv
 #   make clean     remove site/ and build caches
 
@@ -27,7 +29,7 @@ export SOURCE_DATE_EPOCH
 endif
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install serve build test torch-test lint chromium constraints clean
+.PHONY: install serve build test torch-test lint bench page-sizes chromium constraints clean
 
 install: $(VENV)/.installed
 
@@ -51,6 +53,12 @@ test: install chromium
 
 torch-test: install
 	$(BIN)/pytest -m torch
+
+bench: install
+	$(BIN)/python benchmarks/build_speed.py
+
+page-sizes: install
+	$(BIN)/python benchmarks/page_sizes.py
 
 lint: install
 	$(BIN)/ruff check .
