@@ -60,6 +60,15 @@ def vgdocs_copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def perturb_sigmoid(package: Path) -> None:
+    """Edit the copy's sigmoid to 1 / (1 + exp(-1.001 x)): every number of a sigmoid net moves."""
+    act = package / "vgdocs" / "activations.py"
+    source = act.read_text()
+    edited = source.replace("return expit(x)", "return expit(1.001 * x)")
+    assert edited != source, "the sigmoid line moved; update this test"
+    act.write_text(edited)
+
+
 def run_probe(root: Path, cache_dir: Path, **env: str) -> dict:
     # the test suite may run with VGDOCS_CACHE=0 for cold builds; these runs choose their own
     environ = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1", "VGDOCS_CACHE": "1", **env}
@@ -78,16 +87,12 @@ def test_second_run_is_served_from_disk_with_identical_numbers(vgdocs_copy: Path
 
 def test_editing_imported_engine_code_recomputes_with_the_new_numbers(vgdocs_copy: Path, tmp_path: Path) -> None:
     before = run_probe(vgdocs_copy, tmp_path / "c")
-    act = vgdocs_copy / "vgdocs" / "activations.py"
-    source = act.read_text()
-    edited = source.replace("return s * (1.0 - s)", "return 1.001 * s * (1.0 - s)")
-    assert edited != source, "the sigmoid derivative line moved; update this test"
-    act.write_text(edited)
+    perturb_sigmoid(vgdocs_copy)
     after = run_probe(vgdocs_copy, tmp_path / "c")
     assert after["stats"]["misses"] == 1 and after["stats"]["disk_hits"] == 0
-    ratio = after["value"][0] / before["value"][0]
-    # four sigmoid layers between the output and the first hidden delta: each slope is x1.001
-    assert ratio == pytest.approx(1.001**4, rel=1e-9)
+    assert after["value"] != before["value"]
+    uncached = run_probe(vgdocs_copy, tmp_path / "other", VGDOCS_CACHE="0")
+    assert after["value"] == uncached["value"]
 
 
 def test_editing_code_the_experiment_does_not_import_keeps_the_cache(vgdocs_copy: Path, tmp_path: Path) -> None:
