@@ -535,8 +535,8 @@ class HeReLU(Result):
 
 
 @experiment("reproductions.he")
-def he(depth: int = HE_DEPTH, width: int = 64, batch: int = 256, *, n_seeds: int = 2, steps: int = 60,
-       lr: float = 0.01, momentum: float = 0.9, batch_size: int = 64, seed: int = 0) -> HeReLU:
+def he(depth: int = HE_DEPTH, width: int = 64, batch: int = 256, *, n_seeds: int = 2, steps: int = 100,
+       lr: float = 0.005, momentum: float = 0.9, batch_size: int = 64, seed: int = 0) -> HeReLU:
     """Var[z^l] per layer of a `depth`-layer ReLU net (Xavier vs He) and `steps` of momentum SGD on the digits."""
     depth, width, batch = positive_int("depth", depth), positive_int("width", width), positive_int("batch", batch)
     n_seeds, steps = positive_int("n_seeds", n_seeds), positive_int("steps", steps)
@@ -598,7 +598,7 @@ class PascanuChecks(Result):
     lags: np.ndarray = field(metadata={"ledger": False})
     ratio: np.ndarray
     worst_ratio_over_bound: np.ndarray  # per nonlinearity, largest ratio / bound over lags >= 1
-    clip_threshold: float
+    clip_threshold: float  # clip_fraction times norm_before
     norm_before: float  # global gradient norm of an exploding ReLU RNN
     norm_after: float
     cosine: float  # between the clipped and the original gradient
@@ -626,18 +626,21 @@ class PascanuChecks(Result):
 
 @experiment("reproductions.pascanu")
 def pascanu(nonlinearities: Sequence[str] = ("tanh", "sigmoid"), *, margin: float = 0.9, hidden: int = 16,
-            length: int = 40, batch: int = 16, clip_threshold: float = 1.0, exploding_norm: float = 1.5,
+            length: int = 40, batch: int = 16, clip_fraction: float = 0.5, exploding_norm: float = 1.5,
             seed: int = 0) -> PascanuChecks:
     """Gradient through time of RNNs with sigma_max(W_hh) = margin / gamma; clip_by_global_norm on a real gradient.
 
-    The clipped gradient is that of a ReLU RNN whose W_hh has largest singular value `exploding_norm`.
+    The clipped gradient is that of a ReLU RNN whose W_hh has largest singular value `exploding_norm`,
+    clipped at `clip_fraction` of its norm and, as a control, at that norm divided by `clip_fraction`.
     """
     names = tuple(choice("nonlinearities[]", n, PASCANU_GAMMA) for n in nonlinearities)
     margin = finite_float("margin", margin, positive=True)
     if margin >= 1:
         raise ValueError(f"margin must be below 1 (the condition is sigma_max * gamma < 1); got {margin}")
     hidden, length, batch = positive_int("hidden", hidden), positive_int("length", length), positive_int("batch", batch)
-    clip_threshold = finite_float("clip_threshold", clip_threshold, positive=True)
+    clip_fraction = finite_float("clip_fraction", clip_fraction, positive=True)
+    if clip_fraction >= 1:
+        raise ValueError(f"clip_fraction must be below 1 so the threshold binds; got {clip_fraction}")
     exploding_norm = finite_float("exploding_norm", exploding_norm, positive=True)
     rng = rng_from("seed", seed)
     x, y = rng.standard_normal((batch, length, 1)), rng.standard_normal((batch, 1))
@@ -653,25 +656,28 @@ def pascanu(nonlinearities: Sequence[str] = ("tanh", "sigmoid"), *, margin: floa
     exploding = RecurrentNet("rnn", 1, hidden, 1, nonlinearity="relu", recurrent_init="orthogonal",
                              spectral_norm=exploding_norm, seed=seed)
     grads = exploding.gradients(x, y).gradients()
-    clipped, before = clip_by_global_norm(grads, clip_threshold)
+    before = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+    clip_threshold = clip_fraction * before
+    clipped, _ = clip_by_global_norm(grads, clip_threshold)
     flat, flat_clipped = np.concatenate([g.ravel() for g in grads]), np.concatenate([g.ravel() for g in clipped])
     after = float(np.linalg.norm(flat_clipped))
     cosine = float(flat @ flat_clipped / (np.linalg.norm(flat) * after))
-    kept, _ = clip_by_global_norm(grads, 2.0 * before)
+    kept, _ = clip_by_global_norm(grads, before / clip_fraction)
     untouched = float(max(np.max(np.abs(k - g)) for k, g in zip(kept, grads, strict=True)))
     claims = [_claim("pascanu", f"{GAMMA} = max |f{PRIME}| for {n}", PASCANU_GAMMA[n], gammas[i],
                      Criterion("absolute", 1e-9)) for i, n in enumerate(names)]
     claims += [_claim("pascanu", f"{n}: gradient at lag t / {margin:g}^t, largest over t", f"{LE} 1",
                       worst[i], Criterion("at_most", 1.0)) for i, n in enumerate(names)]
     claims += [
-        _claim("pascanu", "norm after clipping a larger gradient", clip_threshold, after, Criterion("relative", 1e-12)),
+        _claim("pascanu", f"norm after clipping at {clip_fraction:g} of the norm (rule: the threshold)", clip_threshold,
+               after, Criterion("relative", 1e-12)),
         _claim("pascanu", "cosine between clipped and original gradient", 1.0, cosine, Criterion("absolute", 1e-12)),
         _claim("pascanu", "largest change to a gradient below the threshold", 0.0, untouched,
                Criterion("absolute", 0.0)),
     ]
     return PascanuChecks(seed=seed, nonlinearities=names, gammas=gammas, margin=margin, hidden=hidden, length=length,
                          batch=batch, lags=lags, ratio=ratio, worst_ratio_over_bound=worst,
-                         clip_threshold=clip_threshold, norm_before=float(before), norm_after=after, cosine=cosine,
+                         clip_threshold=clip_threshold, norm_before=before, norm_after=after, cosine=cosine,
                          untouched_change=untouched, claims=tuple(claims))
 
 
