@@ -9,7 +9,7 @@ import pytest
 from scipy.optimize import minimize_scalar
 from scipy.special import expit
 
-from vgdocs import cache
+from vgdocs import cache, theory
 from vgdocs.data import digits
 from vgdocs.experiments import reproductions as repro
 from vgdocs.experiments.reproductions import Criterion
@@ -169,6 +169,10 @@ def test_schoenholz_critical_point_and_measured_factor_follow_mean_field():
     np.testing.assert_allclose(r.measured_chi, r.chi, rtol=0.05)
     below, above = r.sigma_w2 < r.critical - 0.1, r.sigma_w2 > r.critical + 0.1
     assert np.all(r.profile[below, 0] < 0.1) and np.all(r.profile[above, 0] > 10)
+    np.testing.assert_allclose(r.depth_scale, [theory.depth_scale("tanh", s2, r.sigma_b2) for s2 in r.sigma_w2])
+    assert np.all(r.measured_depth_scale[below] > 0) and np.all(r.measured_depth_scale[above] < 0)
+    near = ~(below | above)
+    assert np.all(np.abs(r.measured_depth_scale[near]) > r.depth)  # critical: longer than the network is deep
     assert all(c.agrees for c in r.claims)
 
 

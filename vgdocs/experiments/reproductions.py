@@ -780,12 +780,22 @@ class MeanFieldProfile(Result):
     critical: float  # sigma_w2 where chi_1 = 1, from vgdocs.theory
     chi: np.ndarray
     measured_chi: np.ndarray
+    depth_scale: np.ndarray  # -1 / ln chi_1 in layers (negative: exploding), from the theory
+    measured_depth_scale: np.ndarray  # the same from the measured factor
     profile: np.ndarray
     predicted: np.ndarray
     claims: tuple[Claim, ...]
 
     def table(self, which: str | None = None) -> Table:
-        """The critical point and one chi_1 claim per weight variance."""
+        """Default: the critical point and one chi_1 claim per weight variance. "depth": the depth scales."""
+        if choice("which", which or "claims", ("claims", "depth")) == "depth":
+            rows = tuple((float(s2), float(c), float(m), float(x), float(mx)) for s2, c, m, x, mx in
+                         zip(self.sigma_w2, self.chi, self.measured_chi, self.depth_scale, self.measured_depth_scale,
+                             strict=True))
+            return Table((f"{SIGMA}_w²", f"{CHI}₁ (theory)", "measured factor", f"depth scale {MINUS}1/ln {CHI}₁",
+                          "measured depth scale"), rows,
+                         caption=f"Depth scale in layers: the gradient's squared norm changes by a factor e every "
+                                 f"that many layers (negative: it grows). Our networks have {self.depth} layers.")
         return _claims_table(self.claims, f"tanh networks, {self.depth} layers of width {self.width}, "
                              f"{SIGMA}_b² = {self.sigma_b2:g}; {CHI}₁ multiplies ‖∂L/∂z‖² at every layer. "
                              f"Measured: a straight-line fit to log ‖∂L/∂z^l‖² over {self.n_seeds} seeds.")
@@ -832,13 +842,16 @@ def schoenholz(sigma_w2: Sequence[float] = (1.2, SCHOENHOLZ_CRITICAL_SW2, 3.0), 
     measured = np.exp(-np.polyfit(layers, np.log(profile).T, 1)[0])
     chi = np.array([theory.chi_1("tanh", float(s2), sigma_b2) for s2 in grid])
     critical = theory.critical_sigma_w2("tanh", sigma_b2)
+    with np.errstate(divide="ignore"):  # a factor of exactly 1 has an infinite depth scale
+        scales = -1.0 / np.log(chi), -1.0 / np.log(measured)
     claims = [_claim("schoenholz", f"critical {SIGMA}_w² for tanh, {SIGMA}_b² = {sigma_b2:g}",
                      SCHOENHOLZ_CRITICAL_SW2, critical, Criterion("absolute", 0.005))]
     claims += [_claim("schoenholz", f"{SIGMA}_w² = {s2:g}: per-layer factor (published: {CHI}₁ from their "
                       "formula)", float(chi[i]), measured[i], Criterion("relative", tolerance))
                for i, s2 in enumerate(grid)]
     return MeanFieldProfile(seed=seed, sigma_b2=sigma_b2, sigma_w2=grid, depth=depth, width=width, batch=batch,
-                            n_seeds=n_seeds, critical=critical, chi=chi, measured_chi=measured, profile=profile,
+                            n_seeds=n_seeds, critical=critical, chi=chi, measured_chi=measured,
+                            depth_scale=scales[0], measured_depth_scale=scales[1], profile=profile,
                             predicted=chi[:, None] ** (depth - 1.0 - layers)[None, :], claims=tuple(claims))
 
 
