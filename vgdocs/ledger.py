@@ -48,12 +48,13 @@ __all__ = [
 ]
 
 # The one tolerance. A published number drifts when |new - old| > max(ATOL, RTOL * max(|old|, |new|)).
-# RTOL = 1e-4 catches any 0.1% change with a 10x margin. Measured across OpenBLAS kernels (SkylakeX vs
-# Haswell, Sandybridge, Nehalem on one machine, i.e. what another CPU runs), 13k experiment numbers
-# differ by at most 4e-8 relative: 2500x inside RTOL; tests/ledger/test_drift.py re-checks the site.
-# The site quotes gradient norms as small as 1e-34, and those agree to 1e-15 relative, so the
-# absolute floor ATOL only keeps subnormal underflow noise (|x| < 1e-300) from counting as drift.
-RTOL = 1e-4
+# Another machine runs other BLAS kernels and other numpy SIMD loops. Simulating an older x86 CPU here
+# (OPENBLAS_CORETYPE=Nehalem, NPY_DISABLE_CPU_FEATURES=X86_V3 X86_V4 AVX512_ICL) moved no reproducible
+# published number by more than 6.8e-5 relative (late training-loss points; all but 13 of ~9000 moved
+# less than 1e-6). A 0.1% change is 1e-3. RTOL = 3e-4 sits between the two, ~4x from each.
+# The site quotes gradient norms as small as 1e-34, and those agree across CPUs to 1e-15 relative, so
+# the absolute floor ATOL only keeps subnormal underflow noise (|x| < 1e-300) from counting as drift.
+RTOL = 3e-4
 ATOL = 1e-300
 
 UPDATE_COMMAND = "python -m vgdocs ledger update"
