@@ -323,10 +323,11 @@ class MLP:
     def _norm_forward(self, layer: Layer, x: np.ndarray, training: bool, update_stats: bool):
         axis = 0 if layer.norm == "batch" else 1
         if layer.norm == "batch" and not training:
-            mean, var = layer.running_mean, layer.running_var
+            xhat, var = x - layer.running_mean, layer.running_var
         else:
             mean = x.mean(axis=axis, keepdims=True)
-            var = x.var(axis=axis, keepdims=True)
+            xhat = x - mean
+            var = np.square(xhat).mean(axis=axis, keepdims=True)  # what x.var computes, without a second mean
             if layer.norm == "batch" and update_stats:
                 n = x.shape[0]
                 layer.running_mean *= 0.9
@@ -334,18 +335,26 @@ class MLP:
                 layer.running_var *= 0.9
                 layer.running_var += 0.1 * var[0] * (n / max(n - 1, 1))
         inv_std = 1.0 / np.sqrt(var + self.eps)
-        xhat = (x - mean) * inv_std
-        return xhat * layer.gamma + layer.beta, (xhat, inv_std, axis)
+        xhat *= inv_std
+        out = xhat * layer.gamma
+        out += layer.beta
+        return out, (xhat, inv_std, axis)
 
     @staticmethod
     def _norm_backward(layer: Layer, g: np.ndarray, cache):
         xhat, inv_std, axis = cache
         dgamma = np.sum(g * xhat, axis=0)
         dbeta = g.sum(axis=0)
-        dxhat = g * layer.gamma
+        dx = g * layer.gamma  # dL/dxhat, turned into dL/dx in place below
         n = xhat.shape[axis]
-        dx = (inv_std / n) * (n * dxhat - dxhat.sum(axis=axis, keepdims=True)
-                              - xhat * np.sum(dxhat * xhat, axis=axis, keepdims=True))
+        if axis == 0:  # BatchNorm: the column sums of dL/dxhat and of dL/dxhat * xhat are gamma * (dbeta, dgamma)
+            mean_dxhat, mean_dxhat_xhat = layer.gamma * dbeta / n, layer.gamma * dgamma / n
+        else:
+            mean_dxhat = dx.mean(axis=1, keepdims=True)
+            mean_dxhat_xhat = np.mean(dx * xhat, axis=1, keepdims=True)
+        dx -= mean_dxhat
+        dx -= xhat * mean_dxhat_xhat
+        dx *= inv_std
         return dx, dgamma, dbeta
 
 
