@@ -27,6 +27,8 @@ def clean_svg(raw: str, alt: str) -> str:
     svg = re.sub(r"font-family:[^;\"]*;?\s*", "", svg)
     svg = re.sub(r' transform="rotate\(-?0 [^)]*\)"', "", svg)
     svg = _GEOMETRY.sub(lambda m: f' {m.group(1)}="{_round_all(m.group(2))}"', svg)
+    svg = re.sub(r' d="([^"]*)"', lambda m: f' d="{_compact_path(m.group(1))}"', svg)
+    svg = re.sub(r' style="([^"]*)"', lambda m: f' style="{_compact_style(m.group(1))}"', svg)
     svg = re.sub(r"\s+", " ", svg)
     svg = re.sub(r">\s+<", "><", svg)
     svg = re.sub(r'\s*style=""', "", svg)
@@ -41,6 +43,16 @@ def clean_svg(raw: str, alt: str) -> str:
         ' style="max-width:100%;height:auto;stroke-linejoin:round;stroke-linecap:butt"'
     )
     return f"{root}><title>{label}</title>{svg[root_end + 1 :].strip()}"
+
+
+def _compact_path(d: str) -> str:
+    """'M 1 2 L 3 4 z' -> 'M1 2L3 4z': no spaces around path commands."""
+    return re.sub(r"\s*([MLHVCSQTAZmlhvcsqtaz])\s*", r"\1", d.strip())
+
+
+def _compact_style(style: str) -> str:
+    """'fill: none; stroke: red' -> 'fill:none;stroke:red'."""
+    return re.sub(r"\s*([:;])\s*", r"\1", style.strip()).rstrip(";")
 
 
 def _round_all(text: str) -> str:
