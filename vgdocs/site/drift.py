@@ -1,7 +1,8 @@
 """mkdocs hook: file every number each page publishes in the ledger and compare with the committed file.
 
 Drift fails `mkdocs build --strict`, is a warning in a non-strict build and a visible warning under
-`mkdocs serve` (which keeps serving). Also pins BLAS to one thread so results match on any machine.
+`mkdocs serve` (which keeps serving). Also pins BLAS to one thread so no published number depends on
+the machine's core count.
 """
 
 from __future__ import annotations
@@ -27,16 +28,17 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 
 log = logging.getLogger("mkdocs.plugins.vgdocs.drift")
 
-# mkdocs-jupyter (nbconvert's lab template) wraps a code cell's outputs in one outputWrapper <div>,
-# and renders each plain-text output inside it as this <div><pre>.
+# mkdocs-jupyter (nbconvert's lab template) wraps a code cell's outputs in one outputWrapper <div>
+# and renders each plain-text output inside it as a <div><pre>; _SPLIT_STREAM is the seam between
+# two such outputs that follow each other without a prompt (one stdout stream cut in two).
+_CELL_OUTPUTS = re.compile(r'<div class="jp-Cell-outputWrapper[\s"]')
+_PLAIN_OUTPUT = re.compile(
+    r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*" data-mime-type="text/plain"[^>]*>\s*<pre>(.*?)</pre>', re.S
+)
 _SPLIT_STREAM = re.compile(
     r"</pre>\s*</div>\s*</div>\s*<div class=\"jp-OutputArea-child\">\s*"
     r"<div class=\"jp-OutputPrompt jp-OutputArea-prompt\"></div>\s*"
     r"<div class=\"jp-RenderedText jp-OutputArea-output\" data-mime-type=\"text/plain\"[^>]*>\s*<pre>"
-)
-_CELL_OUTPUTS = re.compile(r'<div class="jp-Cell-outputWrapper[\s"]')
-_PLAIN_OUTPUT = re.compile(
-    r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*" data-mime-type="text/plain"[^>]*>\s*<pre>(.*?)</pre>', re.S
 )
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])|(?<![\w.])-?(?:nan|inf)(?!\w)")
 
