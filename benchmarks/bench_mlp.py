@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             step()
             times[key].append(time.perf_counter() - t0)
     med = {k: statistics.median(v) for k, v in times.items()}
+    best = {k: min(v) for k, v in times.items()}
     spread = {k: (np.percentile(v, 75) - np.percentile(v, 25)) / med[k] for k, v in times.items()}
 
     torch_threads = "not installed"
@@ -145,33 +146,35 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         pass
     print(f"MLP forward+backward: {LAYERS} layers x width {WIDTH}, batch {BATCH}, "
-          f"{FLOPS / 1e9:.2f} GFLOP per step; median of {args.repeats} interleaved rounds")
+          f"{FLOPS / 1e9:.2f} GFLOP per step; median (and best) of {args.repeats} interleaved rounds")
     print(f"numpy {np.__version__}, BLAS threads: {blas_threads()}; torch threads: {torch_threads}")
     print()
-    head = (f"{'dtype':<8} {'act':<5} {'vgdocs ms':>9} {'torch ms':>9} {'ratio':>6} {'chain ms':>9} "
-            f"{'vgdocs GF/s':>11} {'chain GF/s':>10} {'of chain':>8}  targets")
+    head = (f"{'dtype':<8} {'act':<5} {'vgdocs ms':>9} {'torch ms':>9} {'chain ms':>9} {'ratio':>6} "
+            f"{'vgdocs GF/s':>11} {'chain GF/s':>10} {'of chain':>8}  {'best: ratio':>11} {'of chain':>8}  targets")
     print(head)
     print("-" * len(head))
     ok = True
     for dtype in ("float32", "float64"):
-        chain = med[("chain", dtype, "-")]
+        chain = ("chain", dtype, "-")
         for act in args.activations:
-            ours = med[("vgdocs", dtype, act)]
-            theirs = med.get(("torch", dtype, act))
-            ratio = ours / theirs if theirs else float("nan")
-            frac = chain / ours
-            good = frac >= TARGET_FRACTION and (theirs is None or ratio <= TARGET_RATIO)
+            ours, theirs = ("vgdocs", dtype, act), ("torch", dtype, act)
+            have_torch = theirs in med
+            ratio = med[ours] / med[theirs] if have_torch else math.nan
+            best_ratio = best[ours] / best[theirs] if have_torch else math.nan
+            frac = med[chain] / med[ours]
+            good = frac >= TARGET_FRACTION and (not have_torch or ratio <= TARGET_RATIO)
             ok &= good
-            print(f"{dtype:<8} {act:<5} {ours * 1e3:9.2f} {theirs * 1e3 if theirs else float('nan'):9.2f} "
-                  f"{ratio:6.2f} {chain * 1e3:9.2f} {FLOPS / ours / 1e9:11.1f} {FLOPS / chain / 1e9:10.1f} "
-                  f"{frac:8.0%}  {'met' if good else 'MISSED'}")
+            print(f"{dtype:<8} {act:<5} {med[ours] * 1e3:9.2f} {med.get(theirs, math.nan) * 1e3:9.2f} "
+                  f"{med[chain] * 1e3:9.2f} {ratio:6.2f} {FLOPS / med[ours] / 1e9:11.1f} "
+                  f"{FLOPS / med[chain] / 1e9:10.1f} {frac:8.0%}  {best_ratio:11.2f} {best[chain] / best[ours]:8.0%}  "
+                  f"{'met' if good else 'MISSED'}")
     print()
     noise = {impl: max(v for k, v in spread.items() if k[0] == impl) for impl in ("vgdocs", "torch", "chain")
              if any(k[0] == impl for k in spread)}
     print("noise (largest interquartile range / median): " + ", ".join(f"{k} {v:.0%}" for k, v in noise.items()))
-    print(f"targets: vgdocs/torch <= {TARGET_RATIO} and vgdocs rate >= {TARGET_FRACTION:.0%} of the chain's")
+    print(f"targets (on medians): vgdocs/torch <= {TARGET_RATIO} and vgdocs rate >= {TARGET_FRACTION:.0%} "
+          "of the chain's")
     return 0 if ok else 1
-
 
 if __name__ == "__main__":
     raise SystemExit(main())
