@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -184,3 +185,13 @@ def test_kernel_side_publish_goes_through_the_spool(fresh_ledger, monkeypatch, t
     }
     assert fresh_ledger.published()["lab/gradient-flow.ipynb/lab.run(seed=0)/loss"] == 0.5
     assert spool.read_text() == ""
+
+
+def test_committed_ledger_is_canonical_and_names_only_existing_pages() -> None:
+    # A hand edit or a merge that leaves the file unsorted, duplicated or malformed fails here, fast.
+    repo = Path(__file__).resolve().parents[2]
+    path = repo / ledger.LEDGER_FILE
+    text = path.read_text(encoding="utf-8")
+    assert ledger.dumps(ledger.loads(text, str(path))) == text
+    pages = {ledger.page_of(k) for k in ledger.loads(text)}
+    assert {p for p in pages if not (repo / "docs" / p).is_file()} == set()
