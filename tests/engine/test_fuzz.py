@@ -146,12 +146,15 @@ def _net_and_batch(draw):
 
 @FUZZ
 @given(case=_net_and_batch())
-def test_gradients_raise_only_named_errors(case) -> None:
+def test_gradients_loss_and_predict_raise_only_named_errors(case) -> None:
     net, x, y = case
     with only_named_errors("x", "y"), np.errstate(invalid="ignore"):  # NaN targets give a NaN loss: data
         p = net.gradients(x, y)
         assert isinstance(p, Pass) and len(p.gradients()) == len(net.parameters())
         assert all(g.shape == w.shape for g, (_, w) in zip(p.gradients(), net.parameters(), strict=True))
+        assert net.loss(x, y) == pytest.approx(p.loss, rel=1e-4, nan_ok=True)
+    with only_named_errors("x"):
+        assert net.predict(x).shape[0] == np.asarray(x).shape[0]
 
 
 # -- theory ---------------------------------------------------------------------------------------------
