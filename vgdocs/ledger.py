@@ -52,6 +52,7 @@ __all__ = [
 # (OPENBLAS_CORETYPE=Nehalem, NPY_DISABLE_CPU_FEATURES=X86_V3 X86_V4 AVX512_ICL) moved no reproducible
 # published number by more than 6.8e-5 relative (late training-loss points; all but 13 of ~9000 moved
 # less than 1e-6). A 0.1% change is 1e-3. RTOL = 3e-4 sits between the two, ~4x from each.
+# tests/ledger/test_drift.py repeats that old-CPU build against the committed ledger.
 # The site quotes gradient norms as small as 1e-34, and those agree across CPUs to 1e-15 relative, so
 # the absolute floor ATOL only keeps subnormal underflow noise (|x| < 1e-300) from counting as drift.
 RTOL = 3e-4
