@@ -74,7 +74,11 @@ class LayerTap:
 
 @dataclass(frozen=True)
 class Pass:
-    """One forward and backward pass: the loss, the output and a tap per layer (output last)."""
+    """One forward and backward pass: the loss, the output and a tap per layer (output last).
+
+    The taps' z, a, delta and dW share one allocation per pass: keep a .copy() of an array you
+    store for long, or the whole pass stays in memory with it.
+    """
 
     loss: float
     output: np.ndarray
