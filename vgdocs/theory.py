@@ -84,7 +84,7 @@ def length_map(activation: ActivationLike, q: float, sigma_w2: float, sigma_b2: 
 def q_trajectory(
     activation: ActivationLike, q0: float, depth: int, sigma_w2: float, sigma_b2: float = 0.0
 ) -> np.ndarray:
-    """Pre-activation variances q^0 = q0, q^1, ..., q^depth under the length map (depth + 1 values)."""
+    """Pre-activation variances q^0 = q0, q^1, ..., q^depth under the length map (depth + 1 values, units of q0)."""
     act, (sw, sb) = _act(activation), _sigmas(sigma_w2, sigma_b2)
     q = [_variance("q0", q0)]
     for _ in range(nonnegative_int("depth", depth)):
