@@ -40,7 +40,10 @@ def finite_float(name: str, value: object, *, positive: bool = False, nonnegativ
     """Return `value` as a float if it is a finite real number (optionally > 0 or >= 0)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {value!r}")
-    out = float(value)
+    try:
+        out = float(value)
+    except OverflowError:
+        raise ValueError(f"{name} must be finite; got an integer too large for a float") from None
     if not np.isfinite(out):
         raise ValueError(f"{name} must be finite; got {out}")
     if positive and out <= 0:
@@ -53,9 +56,12 @@ def finite_float(name: str, value: object, *, positive: bool = False, nonnegativ
 def finite_array(name: str, value: object, *, ndim: int | None = None, dtype: type | None = None) -> np.ndarray:
     """Return `value` as a finite float ndarray with `ndim` dimensions, else raise naming `name`."""
     try:
-        arr = np.asarray(value, dtype=dtype or np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of real numbers; got {type(value).__name__}") from exc
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise TypeError(f"{name} must be a rectangular array of real numbers; got {type(value).__name__}") from exc
+    if raw.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of real numbers; got dtype {raw.dtype}")
+    arr = raw.astype(dtype or np.float64, copy=False)
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s); got shape {arr.shape}")
     if arr.size == 0:
@@ -63,6 +69,18 @@ def finite_array(name: str, value: object, *, ndim: int | None = None, dtype: ty
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
     return arr
+
+
+def float_dtype(name: str, value: object) -> type:
+    """Return np.float32 or np.float64 for a dtype given by name or type, else raise naming `name`."""
+    options = {"float32": np.float32, "float64": np.float64}
+    try:
+        key = np.dtype(value).name if not isinstance(value, str) else value
+    except (TypeError, ValueError, SyntaxError, KeyError):  # numpy parses odd strings and objects loosely
+        key = None
+    if key not in options:
+        raise TypeError(f"{name} must be one of {sorted(options)}; got {value!r}")
+    return options[key]
 
 
 def rng_from(name: str, seed: object) -> np.random.Generator:

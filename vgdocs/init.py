@@ -10,9 +10,9 @@ import math
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_float, positive_int
+from vgdocs._checks import choice, finite_float, float_dtype, positive_int
 
-__all__ = ["INITIALIZERS", "initialize", "init_std"]
+__all__ = ["INITIALIZERS", "init_std", "initialize"]
 
 INITIALIZERS: tuple[str, ...] = (
     "normal",
@@ -75,6 +75,7 @@ def initialize(
     fan_in, fan_out = positive_int("fan_in", fan_in), positive_int("fan_out", fan_out)
     std = finite_float("std", std, nonnegative=True)
     gain = finite_float("gain", gain, nonnegative=True)
+    dtype = float_dtype("dtype", dtype)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
     if name == "normal":

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import choice
+from vgdocs._checks import choice, finite_array
 from vgdocs.activations import Activation, sigmoid
 
 __all__ = ["LOSSES", "LossValue", "evaluate_loss"]
@@ -48,7 +48,7 @@ def evaluate_loss(name: str, z: np.ndarray, y: np.ndarray, output_activation: Ac
         value = float(np.mean(np.logaddexp(0.0, z) - y * z))
         out = sigmoid(z)
         return LossValue(value, out, (out - y) / z.size)
-    y = np.asarray(y)
+    y = _labels_or_targets(y)
     if y.ndim == 1:
         if not np.issubdtype(y.dtype, np.integer) or y.shape[0] != n or y.min() < 0 or y.max() >= z.shape[1]:
             raise ValueError(f"y must hold {n} integer class labels in [0, {z.shape[1] - 1}] for loss='softmax_ce'")
@@ -64,9 +64,18 @@ def evaluate_loss(name: str, z: np.ndarray, y: np.ndarray, output_activation: Ac
     return LossValue(value, out, (out - onehot) / n)
 
 
+def _labels_or_targets(y: object) -> np.ndarray:
+    """Integer class labels as they are; anything else must be a finite real array."""
+    try:
+        raw = np.asarray(y)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise TypeError(f"y must be a rectangular array of labels or targets; got {type(y).__name__}") from exc
+    return raw if raw.dtype.kind in "iu" else finite_array("y", raw)
+
+
 def _targets(y: np.ndarray, z: np.ndarray) -> np.ndarray:
     shape = z.shape
-    y = np.asarray(y, dtype=z.dtype)
+    y = finite_array("y", y, dtype=z.dtype)
     if y.ndim == 1 and shape[1] == 1:
         y = y[:, None]
     if y.shape != shape:

@@ -8,8 +8,10 @@ talks about (pre-activations, deltas, weight gradients) is available per layer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -18,6 +20,8 @@ from vgdocs.activations import Activation
 from vgdocs.activations import activation as _activation
 from vgdocs.init import initialize
 from vgdocs.losses import LOSSES, evaluate_loss
+
+T = TypeVar("T")
 
 __all__ = ["MLP", "NORMS", "NORM_POSITIONS", "Layer", "LayerTap", "Pass"]
 
@@ -108,6 +112,17 @@ class Pass:
     def gradients(self) -> list[np.ndarray]:
         """Gradients in the order of `MLP.parameters()`."""
         return [g for t in self.layers for g in t.grads.values()]
+
+
+def _overflow_is_data(method: Callable[..., T]) -> Callable[..., T]:
+    """Run `method` with numpy's overflow/invalid warnings off: an exploding net returns inf/NaN."""
+
+    @functools.wraps(method)
+    def run(*args: Any, **kwargs: Any) -> T:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return method(*args, **kwargs)
+
+    return run
 
 
 class MLP:
@@ -203,6 +218,7 @@ class MLP:
         return len(self.layers) - 1
 
     # -- forward / backward -------------------------------------------------------------------
+    @_overflow_is_data
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Network output for inputs `x` in evaluation mode (BatchNorm uses running statistics)."""
         h = self._input(x)
@@ -218,6 +234,7 @@ class MLP:
             return e / e.sum(axis=1, keepdims=True)
         return self.output_act(z)
 
+    @_overflow_is_data
     def loss(self, x: np.ndarray, y: np.ndarray) -> float:
         """Training-mode loss on a batch (no gradients)."""
         h = self._input(x)
@@ -228,6 +245,7 @@ class MLP:
             z += self.layers[-1].b
         return evaluate_loss(self.loss_name, z, y, self.output_act).value
 
+    @_overflow_is_data
     def gradients(self, x: np.ndarray, y: np.ndarray, *, update_stats: bool = True) -> Pass:
         """One training-mode forward and backward pass on a batch: loss, output and taps."""
         h = self._input(x)
