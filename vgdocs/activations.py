@@ -16,7 +16,7 @@ from scipy.special import expit, ndtr
 
 from vgdocs._checks import choice, finite_float
 
-__all__ = ["Activation", "ACTIVATIONS", "activation", "sigmoid"]
+__all__ = ["ACTIVATIONS", "Activation", "activation", "sigmoid"]
 
 # SELU constants from Klambauer et al. 2017, to the precision PyTorch uses.
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -141,7 +141,7 @@ _SPECS: dict[str, _Spec] = {
     "linear": _Spec(_linear, _ones, (-math.inf, math.inf), None, "everywhere"),
 }
 _ALIASES = {"silu": "swish", "identity": "linear"}
-ACTIVATIONS: tuple[str, ...] = tuple(_SPECS) + ("silu", "identity")
+ACTIVATIONS: tuple[str, ...] = (*_SPECS, "silu", "identity")
 
 
 @dataclass(frozen=True)
@@ -212,8 +212,8 @@ def activation(name: str | Activation, alpha: float | None = None) -> Activation
     spec = _SPECS[name]
     if alpha is not None:
         if spec.default_alpha is None:
-            raise ValueError(f"alpha is only used by {sorted(k for k, s in _SPECS.items() if s.default_alpha is not None)}; "
-                             f"activation={name!r} takes none")
+            takers = sorted(k for k, s in _SPECS.items() if s.default_alpha is not None)
+            raise ValueError(f"alpha is only used by {takers}; activation={name!r} takes none")
         alpha = finite_float("alpha", alpha)
     elif spec.default_alpha is not None:
         alpha = spec.default_alpha

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Table", "Series", "Panel", "Figure"]
+__all__ = ["Figure", "Panel", "Series", "Table"]
 
 
 @dataclass(frozen=True)
