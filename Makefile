@@ -2,7 +2,7 @@
 #   make serve     install, then serve the site with live reload on http://127.0.0.1:8000
 #   make test      install (+ Debian's chromium when missing), then the whole pytest suite
 #   make build     strict, cold build of the site into site/
-#   make lint      ruff check + ruff format --check
+#   make lint      ruff check (rules in pyproject.toml)
 #   make torch-test  only the tests that compare against PyTorch
 #   make bench     build-speed benchmark (cold, warm, prose edit under serve, per page, memory)
 #   make page-sizes  each built page's own HTML size against its budget
@@ -62,7 +62,6 @@ page-sizes: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 # Browser tests drive Debian's Chromium; install it only where it is missing and apt-get exists.
 # GitHub's runners bring Chrome, which the browser tests use there.
