@@ -163,7 +163,7 @@ class Recorder:
     external: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
-    pending: set = field(default_factory=set)
+    pending: set = field(default_factory=set)  # playwright Request objects in flight
 
     def attach(self, context) -> Recorder:
         context.route("**/*", self._route)
@@ -311,6 +311,7 @@ def check_figures(page, name: str) -> list[Problem]:
         el = page.evaluate_handle("([gs, i]) => gs[i]", [graphics, i])
         page.evaluate(_REVEAL_JS, el)
         d = page.evaluate(_DESCRIBE_JS, el)
+        el.dispose()
         where = (
             f"{d['tag']} #{i + 1}"
             + (f" id={d['id']}" if d["id"] else "")
@@ -318,14 +319,11 @@ def check_figures(page, name: str) -> list[Problem]:
         )
         if d["hidden"] or d["width"] <= 0 or d["height"] <= 0:
             problems.append(Problem("figure", name, f"{where} is not visible ({d['width']:.0f}x{d['height']:.0f} px)"))
-        if d["tag"] == "figure" and not d["graphics"]:
-            continue  # a figure holding a table or code is not a graphic
-        for g in d["graphics"]:
+        for g in d["graphics"]:  # none when the figure holds a table or code: not a graphic
             if not g["ok"]:
                 problems.append(Problem("figure", name, f"{where}: no text alternative: {g['why']}"))
             if g["width"] <= 0 or g["height"] <= 0:
                 problems.append(Problem("figure", name, f"{where}: its <{g['tag']}> has zero size"))
-        el.dispose()
     graphics.dispose()
     return problems
 
@@ -353,7 +351,7 @@ _VISIBLE_TEXT_JS = r"""
 
 RAW_TEX = [
     ("$$", re.compile(r"\$\$")),
-    ("\\( or \\[", re.compile(r"\\[(\[]|\\[)\]]")),
+    ("\\( \\) \\[ \\]", re.compile(r"\\[(\[]|\\[)\]]")),
     ("TeX command", re.compile(r"\\(?:[A-Za-z]{2,}|[,;!{}])")),
     ("$...$ with TeX", re.compile(r"(?<![\w$])\$[^$\n]{0,200}?[\\^_{}][^$\n]{0,200}?\$")),
 ]
@@ -392,12 +390,11 @@ def source_uses_math(path: Path | None) -> bool:
 
 
 def raw_tex(text: str) -> list[str]:
-    """Raw TeX fragments found in visible (non-code) text, with some context."""
+    """Raw TeX fragments found in visible (non-code) text, the first of each kind, with some context."""
     hits = []
     for label, rx in RAW_TEX:
-        for m in rx.finditer(text):
-            hits.append(f"{label}: ...{text[max(0, m.start() - 25) : m.end() + 25]!s}...".replace("\n", " "))
-            break
+        if m := rx.search(text):
+            hits.append(f"{label}: ...{text[max(0, m.start() - 25) : m.end() + 25]}...".replace("\n", " "))
     return hits
 
 
@@ -553,10 +550,10 @@ def figure_contrast(page, name: str, scheme: str) -> list[Problem]:
     ]
 
 
-_NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; animation: none !important; }"
+NO_TRANSITIONS_CSS = "*, *::before, *::after { transition: none !important; animation: none !important; }"
 
 
-def _click_until(page, name: str, target: str) -> list[Problem]:
+def switch_palette(page, name: str, target: str) -> list[Problem]:
     """Click the visible palette toggle until the scheme is target (at most once per palette)."""
     labels = page.locator('form[data-md-component="palette"] label:not([hidden])')
     n = page.locator('form[data-md-component="palette"] input').count()
@@ -583,14 +580,14 @@ def check_palette(page, name: str) -> list[Problem]:
     start = page.evaluate(_SCHEME_JS)
     if start != "default":
         return [Problem("palette", name, f"page opened with scheme {start!r}, expected 'default' in a light browser")]
-    page.add_style_tag(content=_NO_TRANSITIONS)
+    page.add_style_tag(content=NO_TRANSITIONS_CSS)
     problems = figure_contrast(page, name, "default")
-    switched = _click_until(page, name, "slate")
+    switched = switch_palette(page, name, "slate")
     if switched:
         return problems + switched
     problems += figure_contrast(page, name, "slate")
     problems += check_axe(page, name, rules=["color-contrast"], label="[slate] ")  # the tag run covered default
-    return problems + _click_until(page, name, "default")
+    return problems + switch_palette(page, name, "default")
 
 
 # ---------------------------------------------------------------- axe-core

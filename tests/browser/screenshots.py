@@ -34,8 +34,8 @@ def shoot(site: bc.Site, out: Path, names: list[str]) -> list[Path]:
             slug = name.strip("/").replace("/", "-") or "home"
             for scheme in ("default", "slate"):
                 page.goto(site.url(name), wait_until="networkidle")
-                page.add_style_tag(content=bc._NO_TRANSITIONS)
-                problems = bc._click_until(page, name, scheme)
+                page.add_style_tag(content=bc.NO_TRANSITIONS_CSS)
+                problems = bc.switch_palette(page, name, scheme)
                 if problems:
                     raise RuntimeError("; ".join(map(str, problems)))
                 shot = out / f"{slug}-{scheme}.png"
