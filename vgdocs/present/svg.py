@@ -32,7 +32,8 @@ def clean_svg(raw: str, alt: str) -> str:
     svg = re.sub(r"\s+", " ", svg)
     svg = re.sub(r">\s+<", "><", svg)
     svg = re.sub(r'\s*style=""', "", svg)
-    svg = svg.replace("xlink:href=", "href=").replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', "")
+    # Keep xlink:href: mkdocs-material's instant navigation rewrites every element with an `href`
+    # attribute, and <use>.href is read-only, which throws on every page with a figure.
     svg = re.sub(r'<path d="[^"]*" style="fill: ?none"/>', "", svg)  # transparent background patches
     svg = _unwrap_bare_groups(_rename_ids(svg))
     label = html.escape(" ".join(alt.split()), quote=True)
