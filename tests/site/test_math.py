@@ -71,9 +71,12 @@ def test_notebook_pages_lose_cdn_scripts_and_inline_css_but_keep_local_scripts()
         '<script type="module">const m = await import("https://cdnjs.cloudflare.com/mermaid.mjs")</script>'
         '<script src=""> </script>'
         "<script>document.addEventListener('clipboard-copy', f)</script>"
+        '<style type="text/css">pre { line-height: 125%; } td.linenos .normal { color: inherit; }</style>'
         '<style type="text/css">.jupyter-wrapper{color:red}</style><div class="jupyter-wrapper">x</div>'
+        '<div class="highlight-ipynb hl-python"><pre>print(1)</pre></div>'
     )
     out, css = strip_notebook_assets(html)
-    assert css == ".jupyter-wrapper{color:red}"
+    assert css == ".jupyter-wrapper{color:red}"  # nbconvert's Pygments colours give way to the site's
+    assert '<div class="highlight highlight-ipynb hl-python"><pre tabindex="0">print(1)</pre>' in out
     assert "cdnjs" not in out and "MathJax" not in out and "<style" not in out and 'src=""' not in out
     assert "clipboard-copy" in out and '<div class="jupyter-wrapper">x</div>' in out
