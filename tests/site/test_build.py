@@ -74,7 +74,8 @@ def test_failing_notebook_cell_fails_the_build_and_names_the_notebook(tmp_path):
 
 @pytest.mark.slow
 def test_math_becomes_mathml_and_notebook_pages_lose_cdn_scripts_and_inline_css(tmp_path):
-    notebook = _notebook("print(0.25 ** 10)", markdown="# Lab\n\nThe bound $0.25^n$ and `$code$`.")
+    markdown = "# Lab\n\nThe bound $0.25^n$ and `$code$`; see [home](../index.md#live-page)."
+    notebook = _notebook("print(0.25 ** 10)", markdown=markdown)
     config = make_project(tmp_path, {"index.md": LIVE_PAGE, "lab/nb.ipynb": notebook})
     recorded = tmp_path / "published.tsv"
     build = mkdocs_build(config, tmp_path / "site", env={**PROJECT_ENV, "VGDOCS_LEDGER_RECORD": str(recorded)})
@@ -90,6 +91,7 @@ def test_math_becomes_mathml_and_notebook_pages_lose_cdn_scripts_and_inline_css(
     assert "mathjax" not in lab.lower() and "cdnjs" not in lab
     assert max((len(s) for s in re.findall(r"<style.*?</style>", lab, re.S)), default=0) < 20_000
     assert '<a href="nb.ipynb" download>' in lab and (build.site / "lab" / "nb" / "nb.ipynb").is_file()
+    assert 'href="../../#live-page"' in lab  # a notebook's link to a page's source file, as a page URL
     assert (build.site / "assets" / "vgdocs-notebook.css").stat().st_size > 100_000
     assert third_party_requests(build.site) == []
 

@@ -5,7 +5,8 @@
   markdown-exec block's warning names the page it sits on.
 - on_page_content: TeX -> MathML (arithmatex output, and `$...$` in notebook Markdown cells);
   notebook pages lose their CDN <script>s, link one shared stylesheet instead of inlining it,
-  and get a download link to the .ipynb that mkdocs-jupyter copies beside them.
+  get a download link to the .ipynb that mkdocs-jupyter copies beside them, and their links to
+  other pages' source files (`../why.md`) become page URLs.
 - on_post_build: write that stylesheet.
 
 vgdocs modules are looked up at each event (not bound at import) because the serve hook may
@@ -17,12 +18,14 @@ from __future__ import annotations
 import importlib
 import logging
 import posixpath
+import re
 from types import ModuleType
 
 from mkdocs.utils import get_relative_url, write_file
 
 log = logging.getLogger("mkdocs.plugins.vgdocs.hooks")
 
+_DOC_LINK = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)([^"#?]+\.(?:md|ipynb))(#[^"]*)?"')
 _state: dict[str, str | None] = {"page": None, "notebook_css": None}
 
 
@@ -81,10 +84,25 @@ def on_page_content(html: str, *, page, config, files) -> str:
             _state["notebook_css"] = css
             href = get_relative_url(notebooks.CSS_PATH, page.url or ".")
             html = f'<link rel="stylesheet" href="{href}">\n{html}'
-        html = _with_download_link(math.render_notebook_math(html, report), src)
+        html = _notebook_links(math.render_notebook_math(html, report), page, files)
+        html = _with_download_link(html, src)  # after the link rewrite: this href is the file itself
     _module("vgdocs.ledger").end_page()
     _state["page"] = None
     return html
+
+
+def _notebook_links(html: str, page, files) -> str:
+    """Links to other pages written as `../why.md` in notebook Markdown (mkdocs-jupyter leaves them) -> page URLs."""
+
+    def replace(m: re.Match[str]) -> str:
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), m.group(1)))
+        found = files.get_file_from_path(target)
+        if found is None:
+            log.warning(f"page '{page.file.src_uri}': link '{m.group(1)}' points to no documentation file")
+            return m.group(0)
+        return f'href="{get_relative_url(found.url, page.url)}{m.group(2) or ""}"'
+
+    return _DOC_LINK.sub(replace, html)
 
 
 def _with_download_link(html: str, src: str) -> str:
