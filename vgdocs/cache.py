@@ -30,6 +30,7 @@ _LIBRARIES = ("numpy", "scipy", "scikit-learn", "matplotlib")
 _active = False
 _memo: dict[str, Any] = {}
 _hashes: dict[str, str] = {}
+_imports_of: dict[str, list[str]] = {}
 _disk: Any = None
 _stats = {"hits": 0, "disk_hits": 0, "misses": 0}
 _timings: list[tuple[str, str, float]] = []
@@ -57,6 +58,7 @@ def deactivate() -> None:
     _active = False
     _memo.clear()
     _hashes.clear()
+    _imports_of.clear()
     for key in _stats:
         _stats[key] = 0
     _timings.clear()
@@ -110,14 +112,19 @@ def source_hash(module: str) -> str:
         h = hashlib.sha256()
         for name in sorted(_closure(module)):
             h.update(name.encode() + b"\0" + _module_path(name).read_bytes())
-        for lib in _LIBRARIES:
-            h.update(f"{lib}={_version(lib)}".encode())
-        h.update(sys.version.encode())
+        h.update(_environment().encode())
         _hashes[module] = h.hexdigest()
     return _hashes[module]
 
 
 _MISSING = object()
+
+
+def _environment() -> str:
+    """Python and numerical-library versions (computed once per activation)."""
+    if "" not in _hashes:
+        _hashes[""] = sys.version + "".join(f"|{lib}={_version(lib)}" for lib in _LIBRARIES)
+    return _hashes[""]
 
 
 def _version(dist: str) -> str:
@@ -148,6 +155,12 @@ def _closure(root: str) -> set[str]:
 
 
 def _imports(name: str) -> list[str]:
+    if name not in _imports_of:
+        _imports_of[name] = _parse_imports(name)
+    return _imports_of[name]
+
+
+def _parse_imports(name: str) -> list[str]:
     path = _module_path(name)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out: list[str] = []
