@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import math
+import pickle
 
 import numpy as np
 
+from vgdocs import cache
 from vgdocs.present._publish import publish, resolve
 from vgdocs.present.numbers import fmt
 from vgdocs.present.spec import Figure, Panel
@@ -29,7 +32,16 @@ def figure(obj: object, which: object = None) -> str:
 
 
 def render_figure(f: Figure) -> str:
-    """<figure> holding the SVG (role="img", labelled by `f.alt`) and a caption from title and caption."""
+    """<figure> holding the SVG (role="img", labelled by `f.alt`) and a caption from title and caption.
+
+    During a build the markup is memoised by the spec's content and this module's source: drawing
+    is most of a warm build's time, and identical data give identical bytes anyway.
+    """
+    digest = hashlib.sha256(pickle.dumps(f, protocol=5)).hexdigest()
+    return cache.memoize("present.figure", digest, __name__, lambda: _render_figure(f))
+
+
+def _render_figure(f: Figure) -> str:
     svg = render_svg(f)
     title = f"<strong>{html.escape(f.title)}</strong> " if f.title else ""
     caption = html.escape(f.caption or ("" if f.title else f.alt))
