@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import io
 import math
-import pickle
 
 import numpy as np
 
@@ -37,8 +37,27 @@ def render_figure(f: Figure) -> str:
     During a build the markup is memoised by the spec's content and this module's source: drawing
     is most of a warm build's time, and identical data give identical bytes anyway.
     """
-    digest = hashlib.sha256(pickle.dumps(f, protocol=5)).hexdigest()
-    return cache.memoize("present.figure", digest, __name__, lambda: _render_figure(f))
+    h = hashlib.sha256()
+    _digest(f, h)
+    return cache.memoize("present.figure", h.hexdigest(), __name__, lambda: _render_figure(f))
+
+
+def _digest(value: object, h: hashlib._Hash) -> None:
+    """Feed `value`'s content to `h`; unlike pickle, blind to which arrays happen to be shared."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        h.update(type(value).__name__.encode())
+        for field in dataclasses.fields(value):
+            h.update(field.name.encode())
+            _digest(getattr(value, field.name), h)
+    elif isinstance(value, (list, tuple)):
+        h.update(b"(%d" % len(value))
+        for item in value:
+            _digest(item, h)
+    elif isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        arr = np.ascontiguousarray(value)
+        h.update(f"{arr.dtype.str}{arr.shape}".encode() + arr.tobytes())
+    else:
+        h.update(f"{type(value).__name__}:{value!r}".encode())
 
 
 def _render_figure(f: Figure) -> str:
