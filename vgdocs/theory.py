@@ -17,7 +17,6 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from scipy.optimize import brentq
 
 from vgdocs._checks import finite_float, nonnegative_int
 from vgdocs.activations import Activation, activation
@@ -139,7 +138,7 @@ def critical_sigma_w2(activation: ActivationLike, sigma_b2: float = 0.0) -> floa
     lo = 0.5 / act.max_slope**2  # chi_1 <= sigma_w2 * max_slope**2 = 0.5 here
     while (hi := 1.05 * lo) <= 1e6:
         if excess(hi) >= 0:
-            return float(brentq(excess, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
+            return float(_brentq()(excess, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
         lo = hi
     raise ValueError(f"no critical sigma_w2 below 1e6 for activation={act.name!r}, sigma_b2={sb}: chi_1 stays below 1")
 
@@ -182,7 +181,7 @@ def _fixed_point(act: Activation, sw: float, sb: float, q0: float) -> float:
                 return 0.0
             factor = min(factor * factor, 1e16)
             hi, lo = lo, lo / factor
-    return float(brentq(gap, lo, hi, xtol=1e-300, rtol=1e-15, maxiter=500))
+    return float(_brentq()(gap, lo, hi, xtol=1e-300, rtol=1e-15, maxiter=500))
 
 
 def _act(value: object) -> Activation:
@@ -203,3 +202,10 @@ def _variance(name: str, q: object) -> float:
     if math.isnan(q) or q < 0:
         raise ValueError(f"{name} must be a variance >= 0 (inf allowed); got {q}")
     return q
+
+
+def _brentq():
+    """scipy's Brent root finder, imported on first use (scipy.optimize costs 0.15 s to import)."""
+    from scipy.optimize import brentq
+
+    return brentq
