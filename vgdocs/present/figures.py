@@ -156,7 +156,7 @@ def _draw(ax, panel: Panel) -> None:
 
 
 def _scale(ax, panel: Panel) -> None:
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter, NullLocator
 
     for log, axis, limits in ((panel.logx, ax.xaxis, ax.get_xlim), (panel.logy, ax.yaxis, ax.get_ylim)):
         if not log or not _has_positive(ax, axis is ax.xaxis):
@@ -164,8 +164,24 @@ def _scale(ax, panel: Panel) -> None:
         (ax.set_xscale if axis is ax.xaxis else ax.set_yscale)("log")
         axis.set_major_formatter(FuncFormatter(_decade_label))
         lo, hi = limits()
-        narrow = hi / lo < 10
-        axis.set_minor_formatter(FuncFormatter(lambda v, _pos: fmt(v, 2)) if narrow else NullFormatter())
+        if hi / lo < 10:
+            # less than a decade: a few evenly spaced labelled ticks read better than log minor ticks,
+            # whose 2-digit labels repeat (2.4, 2.4, 2.3) on a narrow axis
+            axis.set_major_locator(MaxNLocator(nbins=4))
+            axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt(v, 3)))
+            axis.set_minor_locator(NullLocator())
+        axis.set_minor_formatter(NullFormatter())
+    if not panel.logx and _integer_valued(panel):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _integer_valued(panel: Panel) -> bool:
+    """True when every series' x values are whole numbers (layers, steps, lags): no 2.5 ticks."""
+    xs = [np.asarray(s.x) for s in panel.series if s.style != "bar"]
+    if not xs or any(x.dtype.kind not in "iuf" for x in xs):
+        return False
+    finite = np.concatenate([x[np.isfinite(x)] for x in xs])
+    return finite.size > 0 and bool(np.all(finite == np.round(finite)))
 
 
 def _has_positive(ax, x_axis: bool) -> bool:

@@ -27,7 +27,7 @@ _DOLLARS = re.compile(r"(?<![\\$])\$\$(?P<block>.+?)\$\$|(?<![\\$])\$(?P<inline>
 def _wrap(mathml: str, display: bool) -> str:
     # Not class "arithmatex": mkdocs-material styles that for MathJax output (fixed widths, scrollbars).
     if display:
-        return f'<div class="vg-math" style="overflow-x:auto;overflow-y:hidden">{mathml}</div>'
+        return f'<div class="vg-math" style="overflow-x:auto;overflow-y:hidden;padding:.4em 0">{mathml}</div>'
     return f'<span class="vg-math">{mathml}</span>'
 
 
