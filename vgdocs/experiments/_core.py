@@ -20,9 +20,20 @@ import numpy as np
 
 from vgdocs import cache
 
-__all__ = ["Result", "experiment", "flatten_numbers"]
+__all__ = ["ROUNDING", "Result", "experiment", "flatten_numbers", "within_rounding"]
 
 R = TypeVar("R", bound="Result")
+
+# Errors of exact identities are float64 rounding (~1e-16) and differ between CPUs' kernels, so a
+# page publishes "within ROUNDING" instead of the raw error: a fixed bound three decades above the
+# noise, which no machine crosses unless something is really wrong.
+ROUNDING = 1e-12
+
+
+def within_rounding(*errors: float) -> float:
+    """ROUNDING when every error is below it (pure rounding), else the largest error itself."""
+    worst = max(abs(float(e)) for e in errors)
+    return ROUNDING if worst < ROUNDING else worst
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
