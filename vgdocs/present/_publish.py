@@ -40,10 +40,17 @@ def resolve(obj: object, which: object, kind: type[T]) -> T:
     return out
 
 
-def publish(obj: object, shown: Table | Figure) -> None:
-    """Publish `obj.numbers()` when `obj` is a Result, else the numbers the spec object displays."""
+def publish(obj: object, shown: Table | Figure, which: object = None) -> None:
+    """Publish `obj.numbers()` when `obj` is a Result, else the numbers the spec object displays.
+
+    A Result's figure also publishes the data it draws (as `figure[which].panel.series.y[i]`), since
+    a figure may plot derived arrays that are not fields of the Result.
+    """
     if callable(getattr(obj, "numbers", None)):
         ledger.publish(obj)
+        if isinstance(shown, Figure):
+            tag = "figure" if which is None else f"figure[{which}]"
+            ledger.publish(obj, {f"{tag}.{k}": v for k, v in figure_numbers(shown).items()})
     elif isinstance(shown, Table):
         ledger.publish(_Source(f"table:{_table_name(shown)}"), table_numbers(shown))
     else:

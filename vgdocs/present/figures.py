@@ -27,7 +27,7 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 def figure(obj: object, which: object = None) -> str:
     """An inline <figure> (SVG + <figcaption>) for `obj` (a spec.Figure, or anything with `.figure(which)`)."""
     spec = resolve(obj, which, Figure)
-    publish(obj, spec)
+    publish(obj, spec, which)
     return render_figure(spec)
 
 
