@@ -31,6 +31,9 @@ _active = False
 _memo: dict[str, Any] = {}
 _hashes: dict[str, str] = {}
 _imports_of: dict[str, list[str]] = {}
+_paths: dict[str, Path] = {}
+_exists: dict[str, bool] = {}
+_file_digests: dict[str, bytes] = {}
 _disk: Any = None
 _stats = {"hits": 0, "disk_hits": 0, "misses": 0}
 _timings: list[tuple[str, str, float]] = []
@@ -59,6 +62,9 @@ def deactivate() -> None:
     _memo.clear()
     _hashes.clear()
     _imports_of.clear()
+    _paths.clear()
+    _exists.clear()
+    _file_digests.clear()
     for key in _stats:
         _stats[key] = 0
     _timings.clear()
@@ -111,7 +117,9 @@ def source_hash(module: str) -> str:
     if module not in _hashes:
         h = hashlib.sha256()
         for name in sorted(_closure(module)):
-            h.update(name.encode() + b"\0" + _module_path(name).read_bytes())
+            if name not in _file_digests:
+                _file_digests[name] = hashlib.sha256(_module_path(name).read_bytes()).digest()
+            h.update(name.encode() + b"\0" + _file_digests[name])
         h.update(_environment().encode())
         _hashes[module] = h.hexdigest()
     return _hashes[module]
@@ -135,9 +143,17 @@ def _version(dist: str) -> str:
 
 
 def _module_path(name: str) -> Path:
-    rel = Path(*name.split(".")[1:])
-    pkg = _PACKAGE_DIR / rel / "__init__.py"
-    return pkg if pkg.exists() else _PACKAGE_DIR / rel.with_suffix(".py")
+    if name not in _paths:
+        rel = Path(*name.split(".")[1:])
+        pkg = _PACKAGE_DIR / rel / "__init__.py"
+        _paths[name] = pkg if pkg.exists() else _PACKAGE_DIR / rel.with_suffix(".py")
+    return _paths[name]
+
+
+def _is_module(name: str) -> bool:
+    if name not in _exists:
+        _exists[name] = _module_path(name).exists()
+    return _exists[name]
 
 
 def _closure(root: str) -> set[str]:
@@ -145,7 +161,7 @@ def _closure(root: str) -> set[str]:
     todo = [root]
     while todo:
         name = todo.pop()
-        if name in seen or not name.startswith("vgdocs") or not _module_path(name).exists():
+        if name in seen or not name.startswith("vgdocs") or not _is_module(name):
             continue
         seen.add(name)
         todo.extend(_imports(name))

@@ -95,6 +95,10 @@ def reset() -> None:
     """Forget everything published so far (start of a build)."""
     _published.clear()
     _conflicts.clear()
+    _already.clear()
+
+
+_already: dict[tuple[str, str | None], dict[int, object]] = {}
 
 
 def publish(result: object, numbers: Mapping[str, float] | None = None) -> None:
@@ -105,6 +109,12 @@ def publish(result: object, numbers: Mapping[str, float] | None = None) -> None:
         spool, page = os.environ.get(SPOOL_ENV), os.environ.get(PAGE_ENV)
         if not spool or not page:
             return
+    if numbers is None:
+        # a page often shows one Result as a table, a figure and a sentence: flatten it once
+        seen = _already.setdefault((page, spool), {})
+        if seen.get(id(result)) is result:
+            return
+        seen[id(result)] = result  # holding the object keeps its id from being reused
     values = numbers if numbers is not None else result.numbers()  # type: ignore[attr-defined]
     name = getattr(result, "experiment", "") or type(result).__name__
     entries = {_clean_key(f"{page.removesuffix('.md')}/{name}/{q}"): float(v) for q, v in values.items()}
