@@ -49,6 +49,11 @@ def tex_to_mathml(tex: str, *, display: bool) -> str:
 
 def render_arithmatex(content: str, on_error: Callable[[MathError], None]) -> str:
     """`content` with arithmatex spans/divs replaced by MathML; unconvertible math goes to `on_error` and stays."""
+    return _ARITHMATEX.sub(_replacer(on_error), content)
+
+
+def _replacer(on_error: Callable[[MathError], None]) -> Callable[[re.Match[str]], str]:
+    """A re.sub callback turning a match with a `block` or `inline` TeX group into MathML."""
 
     def replace(m: re.Match[str]) -> str:
         display = m.group("block") is not None
@@ -60,21 +65,12 @@ def render_arithmatex(content: str, on_error: Callable[[MathError], None]) -> st
             return m.group(0)
         return _wrap(mathml, display)
 
-    return _ARITHMATEX.sub(replace, content)
+    return replace
 
 
 def render_notebook_math(content: str, on_error: Callable[[MathError], None]) -> str:
     """`content` (mkdocs-jupyter HTML) with `$...$` and `$$...$$` in Markdown cells, outside code, as MathML."""
-
-    def replace(m: re.Match[str]) -> str:
-        display = m.group("block") is not None
-        tex = html.unescape(m.group("block") if display else m.group("inline"))
-        try:
-            mathml = tex_to_mathml(tex, display=display)
-        except MathError as exc:
-            on_error(exc)
-            return m.group(0)
-        return _wrap(mathml, display)
+    replace = _replacer(on_error)
 
     def cell(m: re.Match[str]) -> str:
         parts = _CODE.split(m.group(1))
