@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from vgdocs import cache
 from vgdocs.data import digits
 from vgdocs.experiments.detection import dashboard, diagnose_norms, glorot_trap, live_diagnoses
 from vgdocs.experiments.fixes._setup import VANISHING, probe_batch
@@ -20,11 +19,7 @@ except ImportError:  # pragma: no cover - torch is an optional extra
     torch = None
 
 
-@pytest.fixture(scope="module", autouse=True)
-def memo():
-    cache.activate(None)
-    yield
-    cache.deactivate()
+pytestmark = pytest.mark.usefixtures("memo")
 
 
 def test_glorot_trap_weight_gradients_stay_level_while_the_signal_shrinks_threefold_per_layer():

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from vgdocs import cache
 from vgdocs.experiments.fixes import (
     activations,
     bench,
@@ -30,12 +29,7 @@ except ImportError:  # pragma: no cover - torch is an optional extra
     torch = None
 
 
-@pytest.fixture(scope="module", autouse=True)
-def memo():
-    # memory-only memo: the pages share runs, and so do these tests (as in a site build)
-    cache.activate(None)
-    yield
-    cache.deactivate()
+pytestmark = pytest.mark.usefixtures("memo")
 
 
 def test_he_init_keeps_relu_gradient_variance_per_layer_near_one_while_xavier_halves_it():

@@ -11,7 +11,7 @@ from vgdocs.diagnose import diagnose
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import HEALTHY, VANISHING, Run, RunsResult, run
 from vgdocs.experiments.fixes.comparison import CHANCE_LOSS
-from vgdocs.experiments.fixes.optimisers import RULE_OF_THUMB
+from vgdocs.experiments.fixes.optimisers import RULE_OF_THUMB, update_ratio_panel
 from vgdocs.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["Dashboard", "dashboard"]
@@ -118,16 +118,8 @@ class Dashboard(RunsResult):
             )
             return Figure(panels, alt=alt, title="Per-layer gradient norm over training")
         if which == "updates":
-            series = tuple(
-                Series(label, np.arange(1, r.update_ratio.size + 1), r.update_ratio, style)
-                for r, label, style in ((s, "sick", "dashed"), (h, "healthy", "line"))
-            )
-            panel = Panel(
-                series,
-                xlabel="weight layer (last = output)",
-                ylabel="median ‖ΔW‖ / ‖W‖ per step",
-                logy=True,
-                hlines=((self.rule_of_thumb, "rule of thumb"),),
+            panel = update_ratio_panel(
+                [("sick", s.update_ratio, "dashed"), ("healthy", h.update_ratio, "line")], self.rule_of_thumb
             )
             alt = (
                 f"Median update-to-weight ratio per layer. Sick: first hidden layer {self.sick_first_update:.2g}, "

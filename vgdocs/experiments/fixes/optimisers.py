@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +12,7 @@ from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import HEALTHY, VANISHING, Run, Trial, run
 from vgdocs.present.spec import Figure, Panel, Series, Table
 
-__all__ = ["GLOROT_TANH", "RULE_OF_THUMB", "Optimisers", "optimisers"]
+__all__ = ["GLOROT_TANH", "RULE_OF_THUMB", "Optimisers", "optimisers", "update_ratio_panel"]
 
 RULE_OF_THUMB = 1e-3  # update-to-weight ratio per step that practitioners treat as healthy
 # Glorot & Bengio's sick network: tanh with U[-1/sqrt(n), 1/sqrt(n)] weights (variance shrinks ~3x per layer).
@@ -69,16 +70,9 @@ class Optimisers(Trial):
         which = choice("which", which or "updates", ("updates", "profile", "training"))
         if which != "updates":
             return super().figure(which)
-        series = tuple(
-            Series(r.label, np.arange(1, r.update_ratio.size + 1), r.update_ratio, "dashed" if i == 0 else "line")
-            for i, r in enumerate(self.runs)
-        )
-        panel = Panel(
-            series,
-            xlabel="weight layer (last = output)",
-            ylabel="median ‖ΔW‖ / ‖W‖ per step",
-            logy=True,
-            hlines=((self.rule_of_thumb, "rule of thumb"),),
+        panel = update_ratio_panel(
+            [(r.label, r.update_ratio, "dashed" if i == 0 else "line") for i, r in enumerate(self.runs)],
+            self.rule_of_thumb,
         )
         alt = (
             "Median update-to-weight ratio per layer. "
@@ -112,4 +106,15 @@ def optimisers(*, adam_lr: float = 1e-3, small_lr: float = 1e-4, seed: int = 0) 
         first_update=np.array([r.update_ratio[0] for r in runs]),
         last_update=np.array([r.update_ratio[-2] for r in runs]),
         rule_of_thumb=RULE_OF_THUMB,
+    )
+
+
+def update_ratio_panel(curves: Sequence[tuple[str, np.ndarray, str]], rule_of_thumb: float) -> Panel:
+    """Median update-to-weight ratio per weight layer, one (label, ratios, style) curve each, log scale."""
+    return Panel(
+        tuple(Series(label, np.arange(1, ratios.size + 1), ratios, style) for label, ratios, style in curves),
+        xlabel="weight layer (last = output)",
+        ylabel="median ‖ΔW‖ / ‖W‖ per step",
+        logy=True,
+        hlines=((rule_of_thumb, "rule of thumb"),),
     )
