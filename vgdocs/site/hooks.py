@@ -1,8 +1,8 @@
-"""mkdocs hook: math to MathML, notebook pages without CDN assets, ledger pages, failing blocks named.
+"""mkdocs hook: math to MathML, notebook pages without CDN assets, failing blocks named.
 
-- on_pre_build: start an empty ledger.
-- on_page_markdown: attribute published numbers to this page; remember it so a failing
-  markdown-exec block's warning names the page it sits on.
+(The ledger's page context is vgdocs/site/drift.py's job.)
+
+- on_page_markdown: remember the page so a failing markdown-exec block's warning names it.
 - on_page_content: TeX -> MathML (arithmatex output, and `$...$` in notebook Markdown cells);
   notebook pages lose their CDN <script>s, link one shared stylesheet instead of inlining it,
   get a download link to the .ipynb that mkdocs-jupyter copies beside them, and their links to
@@ -56,15 +56,13 @@ def on_config(config):
 
 
 def on_pre_build(*, config) -> None:
-    """Forget numbers published by a previous build (serve rebuilds in one process)."""
-    _module("vgdocs.ledger").reset()
+    """Forget the notebook stylesheet of a previous build (serve rebuilds in one process)."""
     _state["notebook_css"] = None
 
 
 def on_page_markdown(markdown: str, *, page, config, files) -> str:
-    """Numbers published from here until on_page_content belong to this page."""
+    """Warnings logged from here until on_page_content name this page."""
     _state["page"] = page.file.src_uri
-    _module("vgdocs.ledger").begin_page(page.file.src_uri)
     return markdown
 
 
@@ -86,7 +84,6 @@ def on_page_content(html: str, *, page, config, files) -> str:
             html = f'<link rel="stylesheet" href="{href}">\n{html}'
         html = _notebook_links(math.render_notebook_math(html, report), page, files)
         html = _with_download_link(html, src)  # after the link rewrite: this href is the file itself
-    _module("vgdocs.ledger").end_page()
     _state["page"] = None
     return html
 
