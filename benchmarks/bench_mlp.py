@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vgdocs.nets.mlp import MLP
+from vgdocs.engine.nets.mlp import MLP
 
 LAYERS, WIDTH, BATCH = 20, 256, 256
 FLOPS = LAYERS * 3 * 2 * BATCH * WIDTH * WIDTH

@@ -81,7 +81,7 @@ def serve_edits(root: Path) -> dict[str, float]:
         page = root / "docs" / "what.md"
         for label, path, text in (
             ("prose edit (docs/what.md)", page, "\nOne more sentence of prose.\n"),
-            ("vgdocs edit (vgdocs/train.py comment)", root / "vgdocs" / "train.py", "\n# benchmark edit\n"),
+            ("vgdocs edit (vgdocs/engine/train.py comment)", root / "vgdocs" / "engine" / "train.py", "\n# benchmark edit\n"),
         ):
             time.sleep(1.5)
             mark = len(lines)

@@ -1,9 +1,9 @@
 """Vanishing Gradients, live: a numpy laboratory for gradient flow in deep networks."""
 
-from vgdocs.activations import ACTIVATIONS, Activation, activation
-from vgdocs.init import INITIALIZERS, init_std, initialize
-from vgdocs.losses import LOSSES
-from vgdocs.nets.mlp import MLP, LayerTap, Pass
+from vgdocs.engine.activations import ACTIVATIONS, Activation, activation
+from vgdocs.engine.init import INITIALIZERS, init_std, initialize
+from vgdocs.engine.losses import LOSSES
+from vgdocs.engine.nets.mlp import MLP, LayerTap, Pass
 
 __all__ = [
     "ACTIVATIONS",

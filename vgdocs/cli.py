@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs.activations import ACTIVATIONS
-from vgdocs.diagnose import Diagnosis, diagnose
-from vgdocs.init import INITIALIZERS
+from vgdocs.engine.activations import ACTIVATIONS
+from vgdocs.engine.diagnose import Diagnosis, diagnose
+from vgdocs.engine.init import INITIALIZERS
 
 __all__ = ["PROFILERS", "Profile", "build_parser", "main"]
 
@@ -44,7 +44,7 @@ class Profile:
 
 def _profile_mlp(args: argparse.Namespace) -> Profile:
     """An MLP of `depth` hidden layers of `width` on standard-normal inputs with a random MSE target."""
-    from vgdocs.nets.mlp import MLP
+    from vgdocs.engine.nets.mlp import MLP
 
     size = (args.depth + 1) * args.width * (args.width + 3 * args.batch)
     if size > _MAX_FLOATS:
@@ -66,7 +66,7 @@ def _profile_recurrent(args: argparse.Namespace) -> Profile:
 
     "Layers" are time steps, first step first: delta_norms and grad_norms both hold ||dL/dh_k||.
     """
-    from vgdocs.nets.recurrent import RecurrentNet
+    from vgdocs.engine.nets.recurrent import RecurrentNet
 
     size = args.steps * args.batch * args.width * 12  # gates, states and their gradients per step
     if size > _MAX_FLOATS:
@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="judge per-layer gradient norms measured anywhere (e.g. in PyTorch or JAX)",
         description="Give the gradient norm of each layer, input side first (inf and nan allowed); prints the "
                     "verdict (vanishing / exploding / healthy) with the ratio, the per-layer factor and the "
-                    "thresholds used. Thresholds and their reasons: see vgdocs.diagnose.",
+                    "thresholds used. Thresholds and their reasons: see vgdocs.engine.diagnose.",
         epilog="Example: vgdocs diagnose 1e-7 1e-5 1e-3 0.1 --json",
     )
     judge.add_argument("norms", nargs="+", type=_float, metavar="NORM", help="per-layer gradient norms")
@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "ledger", add_help=False,
         help="check or update the ledger of published numbers (run 'vgdocs ledger --help')",
-        description="Delegates its arguments to vgdocs.ledger.",
+        description="Delegates its arguments to vgdocs.publish.ledger.",
     )
     return parser
 
@@ -305,7 +305,7 @@ def _clean(value: object) -> object:
 
 def _ledger(argv: list[str]) -> int:
     try:
-        from vgdocs.ledger import cli_main
+        from vgdocs.publish.ledger import cli_main
     except ImportError as exc:
         print(f"vgdocs ledger: error: the ledger command is not available ({exc})", file=sys.stderr)
         return 2

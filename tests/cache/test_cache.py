@@ -22,7 +22,7 @@ PROBE = textwrap.dedent(
     import numpy as np
 
     from vgdocs.experiments._core import Result, experiment
-    from vgdocs.nets.mlp import MLP
+    from vgdocs.engine.nets.mlp import MLP
 
 
     @dataclasses.dataclass(frozen=True)
@@ -41,7 +41,7 @@ PROBE = textwrap.dedent(
 RUN = textwrap.dedent(
     """
     import json, sys
-    from vgdocs import cache
+    from vgdocs.publish import cache
     from vgdocs.experiments.probe import flow
     cache.activate(sys.argv[1])
     first = flow(depth=4).delta_norms.tolist()
@@ -62,7 +62,7 @@ def vgdocs_copy(tmp_path: Path) -> Path:
 
 def perturb_sigmoid(package: Path) -> None:
     """Edit the copy's sigmoid to 1 / (1 + exp(-1.001 x)): every number of a sigmoid net moves."""
-    act = package / "vgdocs" / "activations.py"
+    act = package / "vgdocs" / "engine" / "activations.py"
     source = act.read_text()
     edited = source.replace("return expit(x)", "return expit(1.001 * x)")
     assert edited != source, "the sigmoid line moved; update this test"
@@ -111,7 +111,7 @@ def test_vgdocs_cache_0_turns_the_disk_layer_off(vgdocs_copy: Path, tmp_path: Pa
 
 
 def test_outside_a_build_experiments_always_compute(vgdocs_copy: Path) -> None:
-    code = "from vgdocs import cache; from vgdocs.experiments.probe import flow; flow(); print(cache.stats())"
+    code = "from vgdocs.publish import cache; from vgdocs.experiments.probe import flow; flow(); print(cache.stats())"
     env = {**os.environ, "PYTHONPATH": str(vgdocs_copy), "PYTHONDONTWRITEBYTECODE": "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=vgdocs_copy,
                          capture_output=True, text=True, check=True)

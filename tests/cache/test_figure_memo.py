@@ -6,10 +6,10 @@ import hashlib
 
 import numpy as np
 
-from vgdocs import cache
-from vgdocs.present import figure
-from vgdocs.present.figures import _digest
-from vgdocs.present.spec import Figure, Panel, Series
+from vgdocs.publish import cache
+from vgdocs.publish.present import figure
+from vgdocs.publish.present.figures import _digest
+from vgdocs.publish.present.spec import Figure, Panel, Series
 
 
 def spec(x_second: np.ndarray, y: float = 2.0) -> Figure:

@@ -49,7 +49,7 @@ DRIVER = textwrap.dedent(
         return (root / "site" / "index.html").read_text()
 
     print("BUILD1", rebuild())
-    act = root / "vgdocs" / "activations.py"
+    act = root / "vgdocs" / "engine" / "activations.py"
     act.write_text(act.read_text().replace("return expit(x)", "return expit(1.001 * x)"))
     page = root / "docs" / "index.md"
     text = page.read_text()
@@ -67,7 +67,7 @@ def test_rebuild_after_editing_vgdocs_shows_new_numbers_and_no_stale_globals(tmp
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text(PAGE)
     (tmp_path / "mkdocs.yml").write_text(
-        "site_name: probe\nplugins: [markdown-exec]\nhooks: [vgdocs/site/serve.py]\nwatch: [vgdocs]\n"
+        "site_name: probe\nplugins: [markdown-exec]\nhooks: [vgdocs/publish/site/serve.py]\nwatch: [vgdocs]\n"
         "markdown_extensions: [pymdownx.superfences]\n"
     )
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1", "VGDOCS_CACHE": "1",

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from vgdocs.activations import ACTIVATIONS, SELU_ALPHA, SELU_SCALE, activation, sigmoid
+from vgdocs.engine.activations import ACTIVATIONS, SELU_ALPHA, SELU_SCALE, activation, sigmoid
 
 try:
     import torch

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from vgdocs import cli
-from vgdocs.activations import sigmoid
-from vgdocs.nets.mlp import MLP
+from vgdocs.engine.activations import sigmoid
+from vgdocs.engine.nets.mlp import MLP
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
@@ -161,21 +161,21 @@ def test_engine_errors_become_one_line_exit_2(capsys, monkeypatch):
 
 def test_ledger_command_passes_its_arguments_through(monkeypatch):
     seen = []
-    fake = types.ModuleType("vgdocs.ledger")
+    fake = types.ModuleType("vgdocs.publish.ledger")
     fake.cli_main = lambda argv: seen.append(argv) or 7
-    monkeypatch.setitem(sys.modules, "vgdocs.ledger", fake)
+    monkeypatch.setitem(sys.modules, "vgdocs.publish.ledger", fake)
     assert cli.main(["ledger", "check", "--help", "--page", "why.md"]) == 7
     assert seen == [["check", "--help", "--page", "why.md"]]
 
 
 def test_missing_ledger_command_is_a_one_line_error(capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "vgdocs.ledger", types.ModuleType("vgdocs.ledger"))
+    monkeypatch.setitem(sys.modules, "vgdocs.publish.ledger", types.ModuleType("vgdocs.publish.ledger"))
     assert cli.main(["ledger", "check"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("name", cli._INIT_NAMES)
 def test_every_init_choice_is_an_initialiser_the_engine_knows(name):
-    from vgdocs.init import init_std
+    from vgdocs.engine.init import init_std
 
     assert init_std(name.replace("_", "-"), 4, 4) > 0

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from vgdocs.data import digits, moons, spirals, teacher_student, xor
+from vgdocs.engine.data import digits, moons, spirals, teacher_student, xor
 
 
 def test_xor_labels_are_the_exclusive_or_of_the_inputs():

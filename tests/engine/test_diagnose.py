@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from vgdocs.diagnose import VERDICTS, Diagnosis, dead_fraction, diagnose, saturated_fraction
-from vgdocs.nets.mlp import MLP
+from vgdocs.engine.diagnose import VERDICTS, Diagnosis, dead_fraction, diagnose, saturated_fraction
+from vgdocs.engine.nets.mlp import MLP
 
 try:
     import torch

@@ -23,11 +23,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vgdocs import cli, theory
-from vgdocs.activations import ACTIVATIONS, Activation, activation
-from vgdocs.init import INITIALIZERS, initialize
-from vgdocs.losses import LOSSES
-from vgdocs.nets.mlp import MLP, Pass
+from vgdocs import cli
+from vgdocs.engine import theory
+from vgdocs.engine.activations import ACTIVATIONS, Activation, activation
+from vgdocs.engine.init import INITIALIZERS, initialize
+from vgdocs.engine.losses import LOSSES
+from vgdocs.engine.nets.mlp import MLP, Pass
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
@@ -223,7 +224,7 @@ def _argv(draw) -> list[str]:
 @settings(max_examples=80, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(argv=_argv())
 def test_cli_never_raises_and_reports_bad_input_in_one_line(argv: list[str]) -> None:
-    if argv[:1] == ["ledger"]:  # delegated to vgdocs.ledger, which can write the ledger: not fuzzed here
+    if argv[:1] == ["ledger"]:  # delegated to vgdocs.publish.ledger, which can write the ledger: not fuzzed here
         argv = argv[1:]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

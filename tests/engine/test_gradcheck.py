@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vgdocs.activations import ACTIVATIONS
-from vgdocs.losses import LOSSES
-from vgdocs.nets.mlp import MLP
+from vgdocs.engine.activations import ACTIVATIONS
+from vgdocs.engine.losses import LOSSES
+from vgdocs.engine.nets.mlp import MLP
 
 ACTS = tuple(a for a in ACTIVATIONS if a not in ("silu", "identity"))  # aliases: same functions
 KINKED = {"relu", "leaky_relu", "prelu", "elu", "selu"}

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from vgdocs.init import INITIALIZERS, init_std, initialize
+from vgdocs.engine.init import INITIALIZERS, init_std, initialize
 
 FAN_IN, FAN_OUT = 300, 400
 N = FAN_IN * FAN_OUT

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from vgdocs.optim import OPTIMIZERS, clip_by_global_norm, clip_by_value, global_norm, make_optimizer
+from vgdocs.engine.optim import OPTIMIZERS, clip_by_global_norm, clip_by_value, global_norm, make_optimizer
 
 
 def _problem(seed: int = 0) -> tuple[list[np.ndarray], list[list[np.ndarray]]]:

@@ -18,9 +18,9 @@ import pytest
 from scipy.integrate import quad
 from scipy.special import ndtr
 
-from vgdocs import theory
-from vgdocs.activations import activation
-from vgdocs.nets.mlp import MLP
+from vgdocs.engine import theory
+from vgdocs.engine.activations import activation
+from vgdocs.engine.nets.mlp import MLP
 
 WIDTH, DEPTH, BATCH = 1000, 12, 32
 FLOW_TOL = 0.02

@@ -17,9 +17,9 @@ import pytest
 torch = pytest.importorskip("torch", reason="PyTorch parity tests need torch: pip install -e .[torch]")
 F = torch.nn.functional
 
-from vgdocs.activations import ACTIVATIONS  # noqa: E402
-from vgdocs.losses import LOSSES  # noqa: E402
-from vgdocs.nets.mlp import MLP  # noqa: E402
+from vgdocs.engine.activations import ACTIVATIONS  # noqa: E402
+from vgdocs.engine.losses import LOSSES  # noqa: E402
+from vgdocs.engine.nets.mlp import MLP  # noqa: E402
 
 pytestmark = pytest.mark.torch
 

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from vgdocs.data import moons, teacher_student
-from vgdocs.nets.mlp import MLP
-from vgdocs.optim import make_optimizer
-from vgdocs.train import History, accuracy, train
+from vgdocs.engine.data import moons, teacher_student
+from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.optim import make_optimizer
+from vgdocs.engine.train import History, accuracy, train
 
 try:
     import torch

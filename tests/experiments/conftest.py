@@ -2,7 +2,7 @@
 
 import pytest
 
-from vgdocs import cache
+from vgdocs.publish import cache
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from vgdocs.data import digits
+from vgdocs.engine.data import digits
+from vgdocs.engine.nets.mlp import MLP
 from vgdocs.experiments.detection import dashboard, diagnose_norms, glorot_trap, live_diagnoses
 from vgdocs.experiments.fixes._setup import VANISHING, probe_batch
-from vgdocs.nets.mlp import MLP
-from vgdocs.present.spec import Figure, Table
+from vgdocs.publish.present.spec import Figure, Table
 
 try:
     import torch

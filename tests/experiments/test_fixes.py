@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from vgdocs.engine.optim import clip_by_global_norm
 from vgdocs.experiments.fixes import (
     activations,
     bench,
@@ -20,8 +21,7 @@ from vgdocs.experiments.fixes import (
     residual,
 )
 from vgdocs.experiments.fixes._setup import EXPLODING, VANISHING, Setup, probe_batch
-from vgdocs.optim import clip_by_global_norm
-from vgdocs.present.spec import Figure, Table
+from vgdocs.publish.present.spec import Figure, Table
 
 try:
     import torch
@@ -101,7 +101,7 @@ def test_clipping_matches_torch_clip_grad_norm_on_the_exploding_gradient():
 
 def test_comparison_verdicts_follow_from_the_stated_thresholds():
     c = comparison()
-    assert c.vanishing_ratio_threshold == 1e-2  # vgdocs.diagnose's documented default
+    assert c.vanishing_ratio_threshold == 1e-2  # vgdocs.engine.diagnose's documented default
     assert c.loss_threshold == pytest.approx(c.learned_fraction * math.log(10), rel=1e-15)
     expected_v = (c.vanishing_ratio >= c.vanishing_ratio_threshold) & (c.vanishing_loss <= c.loss_threshold)
     expected_e = (c.exploding_overflow < 0) & (c.exploding_loss <= c.loss_threshold)

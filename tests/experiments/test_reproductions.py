@@ -9,11 +9,12 @@ import pytest
 from scipy.optimize import minimize_scalar
 from scipy.special import expit
 
-from vgdocs import cache, theory
-from vgdocs.data import digits
+from vgdocs.engine import theory
+from vgdocs.engine.data import digits
+from vgdocs.engine.nets.mlp import MLP
 from vgdocs.experiments import reproductions as repro
 from vgdocs.experiments.reproductions import Criterion
-from vgdocs.nets.mlp import MLP
+from vgdocs.publish import cache
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -208,7 +209,7 @@ def test_scoreboard_counts_every_claim_of_every_reproduction():
 
 
 def test_every_result_tabulates_its_claims_and_describes_a_figure():
-    from vgdocs.present.tables import render_table
+    from vgdocs.publish.present.tables import render_table
 
     for r in (repro.nielsen(), repro.nielsen_exercise(), repro.glorot(), repro.he(), repro.pascanu(), repro.saxe(),
               repro.schoenholz(), repro.veit()):

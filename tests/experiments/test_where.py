@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vgdocs._checks import rng_from
+from vgdocs.engine._checks import rng_from
+from vgdocs.engine.nets.recurrent import RecurrentNet
 from vgdocs.experiments.where import depth_sweep, recurrent_lag
-from vgdocs.nets.recurrent import RecurrentNet
 
 
 def test_sigmoid_ratio_falls_geometrically_with_depth_and_relu_stays_order_one():

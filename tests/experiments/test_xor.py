@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from vgdocs import cache
-from vgdocs.data import xor
+from vgdocs.engine.data import xor
 from vgdocs.experiments.xor import learning_rates, xor_runs
+from vgdocs.publish import cache
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-HOOK = REPO / "vgdocs" / "site" / "drift.py"
+HOOK = REPO / "vgdocs" / "publish" / "site" / "drift.py"
 
 # A real experiment (Result + @experiment) whose numbers flow through activations, init and the MLP.
 DEMO_MODULE = '''
@@ -20,9 +20,9 @@ import dataclasses
 
 import numpy as np
 
-from vgdocs.activations import activation
+from vgdocs.engine.activations import activation
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.nets.mlp import MLP
+from vgdocs.engine.nets.mlp import MLP
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -47,7 +47,7 @@ Slopes of a small sigmoid net.
 
 ```python exec="on" id="demo-slopes"
 from ledgerdemo import slopes
-from vgdocs.ledger import publish
+from vgdocs.publish.ledger import publish
 publish(slopes(depth=4))
 print("published")
 ```
@@ -55,7 +55,7 @@ print("published")
 
 NOTEBOOK_CODE = (
     "from ledgerdemo import slopes\n"
-    "from vgdocs.ledger import publish\n"
+    "from vgdocs.publish.ledger import publish\n"
     "publish(slopes(depth=2, seed=3))\n"
     "print('slope', slopes(depth=2, seed=3).max_slope, 'missing', float('nan'), -1.5e-30)\n"
 )
@@ -68,7 +68,7 @@ SHIM = """
 import os
 
 if os.environ.get("VGDOCS_TEST_PERTURB") == "sigmoid-derivative":
-    import vgdocs.activations as _act
+    import vgdocs.engine.activations as _act
 
     _derivative = _act.Activation.derivative
 

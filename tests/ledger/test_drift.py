@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.ledger.conftest import REPO, mkdocs, run_env
-from vgdocs import ledger
+from vgdocs.publish import ledger
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.ledger.conftest import ledger_cli, make_project, mkdocs, run_env
-from vgdocs import ledger
+from vgdocs.publish import ledger
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ TWICE_PAGE = """# Twice
 ```python exec="on" id="twice"
 import dataclasses
 from ledgerdemo import slopes
-from vgdocs.ledger import publish
+from vgdocs.publish.ledger import publish
 publish(slopes(depth=4))
 publish(dataclasses.replace(slopes(depth=4), max_slope=0.3))
 ```

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vgdocs import ledger
+from vgdocs.publish import ledger
 
 KEY = "fixes/residual/fixes.residual(depth=20)/grad_norms[3]"
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vgdocs.activations import activation
-from vgdocs.nets.recurrent import RecurrentNet
+from vgdocs.engine.activations import activation
+from vgdocs.engine.nets.recurrent import RecurrentNet
 
 GAMMA = {"tanh": 1.0, "relu": 1.0, "sigmoid": 0.25}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vgdocs.nets.recurrent import RecurrentNet
+from vgdocs.engine.nets.recurrent import RecurrentNet
 
 
 def test_stack_of_seeds_equals_each_network_built_alone():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from vgdocs import cli
-from vgdocs.nets.recurrent import RecurrentNet
+from vgdocs.engine.nets.recurrent import RecurrentNet
 
 
 @pytest.mark.parametrize(("model", "activation"), [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vgdocs.engine.nets.recurrent import RecurrentNet
+from vgdocs.engine.optim import clip_by_global_norm
 from vgdocs.experiments.rnn import (
     _clip_per_network,
     _train,
@@ -14,9 +16,7 @@ from vgdocs.experiments.rnn import (
     nilpotent,
     spectral_sweep,
 )
-from vgdocs.nets.recurrent import RecurrentNet
-from vgdocs.optim import clip_by_global_norm
-from vgdocs.present.spec import Figure, Table
+from vgdocs.publish.present.spec import Figure, Table
 
 
 def test_adding_data_marks_one_step_in_each_half_and_sums_the_marked_values():

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vgdocs.nets.recurrent import RecurrentNet
+from vgdocs.engine.nets.recurrent import RecurrentNet
 
 H_STEP = 1e-5
 TOL = 1e-6

@@ -15,7 +15,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="PyTorch parity tests need torch: pip install -e .[torch]")
 F = torch.nn.functional
 
-from vgdocs.nets.recurrent import RecurrentNet  # noqa: E402
+from vgdocs.engine.nets.recurrent import RecurrentNet  # noqa: E402
 
 pytestmark = pytest.mark.torch
 

@@ -43,7 +43,7 @@ def mkdocs_build(config: Path, site: Path, *, strict: bool = True, env: dict[str
 
 def project_config(nav: str | None = None) -> str:
     """The real mkdocs.yml with hook and watch paths absolute, `nav` replaced (omitted: mkdocs lists the docs)."""
-    text = CONFIG.read_text(encoding="utf-8").replace("- vgdocs/site/", f"- {REPO}/vgdocs/site/")
+    text = CONFIG.read_text(encoding="utf-8").replace("- vgdocs/publish/site/", f"- {REPO}/vgdocs/publish/site/")
     text = re.sub(r"^(\s+- )vgdocs$", rf"\g<1>{REPO}/vgdocs", text, flags=re.M)  # `watch:`
     text = re.sub(r"^(\s+custom_dir: )(\S+)", rf"\g<1>{REPO}/\2", text, flags=re.M)
     text = re.sub(r"^nav:\n(?:[ \t]+.*\n|\n)*", "", text, flags=re.M)

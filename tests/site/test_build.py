@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.site.conftest import CONFIG, PROJECT_ENV, REPO, make_project, mkdocs_build
-from vgdocs import ledger
+from vgdocs.publish import ledger
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # rel values of <link> that make the browser fetch something
@@ -29,8 +29,8 @@ $$
 $$
 
 ```python exec="on" id="live-table"
-from vgdocs.present import table
-from vgdocs.present.spec import Table
+from vgdocs.publish.present import table
+from vgdocs.publish.present.spec import Table
 print(table(Table(headers=("n", "bound"), rows=((1, 0.25), (10, 0.25**10)), caption="Bound")))
 ```
 """

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 import markdown
 import pytest
 
-from vgdocs.site.math import MathError, render_arithmatex, render_notebook_math, tex_to_mathml
-from vgdocs.site.notebooks import strip_notebook_assets
+from vgdocs.publish.site.math import MathError, render_arithmatex, render_notebook_math, tex_to_mathml
+from vgdocs.publish.site.notebooks import strip_notebook_assets
 
 
 def _arithmatex(text: str) -> str:

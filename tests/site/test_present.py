@@ -1,4 +1,4 @@
-"""vgdocs.present: number formatting, Markdown tables, sentences, inline SVG figures, publishing."""
+"""vgdocs.publish.present: number formatting, Markdown tables, sentences, inline SVG figures, publishing."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from vgdocs import ledger
 from vgdocs.experiments._core import Result
-from vgdocs.present import bars, figure, fmt, sentence, table
-from vgdocs.present.spec import Figure, Panel, Series, Table
-from vgdocs.present.style import DARK_PAGE, INK, LIGHT_PAGE, PALETTE
+from vgdocs.publish import ledger
+from vgdocs.publish.present import bars, figure, fmt, sentence, table
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.style import DARK_PAGE, INK, LIGHT_PAGE, PALETTE
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -162,7 +162,7 @@ def test_table_rejects_bad_input_with_named_arguments():
         table(Table(headers=("a", "b"), rows=((1, 2), (3,))))
     with pytest.raises(ValueError, match="bar_column=5"):
         table(Table(headers=("a", "b"), rows=((1, 2),), bar_column=5))
-    with pytest.raises(TypeError, match=r"obj must be a vgdocs.present.spec.Table or have a .table\(which\)"):
+    with pytest.raises(TypeError, match=r"obj must be a vgdocs.publish.present.spec.Table or have a .table\(which\)"):
         table(42)
     with pytest.raises(ValueError, match="which must be None"):
         table(Table(headers=("a",), rows=((1,),)), which="x")
@@ -207,7 +207,8 @@ def test_figure_is_an_inline_svg_with_role_img_alt_text_and_a_caption(page):
 def test_figure_bytes_are_identical_for_identical_numbers_even_in_a_fresh_process():
     first = figure(decay())
     code = (
-        "from tests.site.test_present import decay; from vgdocs.present import figure; print(figure(decay()), end='')"
+        "from tests.site.test_present import decay; from vgdocs.publish.present import figure; "
+        "print(figure(decay()), end='')"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

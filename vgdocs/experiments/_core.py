@@ -1,6 +1,6 @@
 """The experiment contract: a decorated function returns a frozen Result that names itself.
 
-During a site build, results are memoised by `vgdocs.cache` (arguments + source of the code).
+During a site build, results are memoised by `vgdocs.publish.cache` (arguments + source of the code).
 
 `@experiment("chapter.name")` records which experiment made a Result and with which explicitly
 passed arguments, so the ledger can key every published number as page / experiment / quantity.
@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from vgdocs import cache
+from vgdocs.publish import cache
 
 __all__ = ["ROUNDING", "Result", "experiment", "flatten_numbers", "within_rounding"]
 

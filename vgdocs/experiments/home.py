@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import positive_int
-from vgdocs.data import digits
+from vgdocs.engine._checks import positive_int
+from vgdocs.engine.data import digits
+from vgdocs.engine.nets.mlp import MLP
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.nets.mlp import MLP
-from vgdocs.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["Headline", "headline"]
 

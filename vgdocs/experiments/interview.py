@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import finite_float, positive_int, rng_from
+from vgdocs.engine._checks import finite_float, positive_int, rng_from
+from vgdocs.engine.nets.recurrent import RecurrentNet
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.nets.recurrent import RecurrentNet
-from vgdocs.present.spec import Table
+from vgdocs.publish.present.spec import Table
 
 __all__ = ["GatedMemory", "gated_memory"]
 

@@ -15,17 +15,17 @@ import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 from scipy.special import comb
 
-from vgdocs import theory
-from vgdocs._checks import choice, finite_float, positive_int, rng_from
-from vgdocs.activations import activation
-from vgdocs.data import digits
+from vgdocs.engine import theory
+from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
+from vgdocs.engine.activations import activation
+from vgdocs.engine.data import digits
+from vgdocs.engine.init import initialize
+from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.nets.recurrent import RecurrentNet
+from vgdocs.engine.optim import clip_by_global_norm, make_optimizer
+from vgdocs.engine.train import train
 from vgdocs.experiments._core import ROUNDING, Result, experiment, within_rounding
-from vgdocs.init import initialize
-from vgdocs.nets.mlp import MLP
-from vgdocs.nets.recurrent import RecurrentNet
-from vgdocs.optim import clip_by_global_norm, make_optimizer
-from vgdocs.present.spec import Figure, Panel, Series, Table
-from vgdocs.train import train
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = [
     "Claim",
@@ -779,7 +779,7 @@ class MeanFieldProfile(Result):
     width: int
     batch: int
     n_seeds: int
-    critical: float  # sigma_w2 where chi_1 = 1, from vgdocs.theory
+    critical: float  # sigma_w2 where chi_1 = 1, from vgdocs.engine.theory
     chi: np.ndarray
     measured_chi: np.ndarray
     depth_scale: np.ndarray  # -1 / ln chi_1 in layers (negative: exploding), from the theory

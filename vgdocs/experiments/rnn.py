@@ -4,7 +4,7 @@ Experiments for docs/rnn.md: gradient norm against time lag at several spectral 
 nilpotent counterexample to the eigenvalue rule, the adding problem at growing sequence lengths
 (which cell learns it, and how much gradient reaches the far end), and clipping an exploding
 ReLU RNN. Seeds of one configuration train together as one stacked network (see
-vgdocs.nets.recurrent), each with its own data, clipping and optimiser state.
+vgdocs.engine.nets.recurrent), each with its own data, clipping and optimiser state.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_float, positive_int, rng_from
+from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
+from vgdocs.engine.nets.recurrent import CELLS, RecurrentNet
+from vgdocs.engine.optim import OPTIMIZERS, global_norm, make_optimizer
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.nets.recurrent import CELLS, RecurrentNet
-from vgdocs.optim import OPTIMIZERS, global_norm, make_optimizer
-from vgdocs.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = [
     "AddingProblem",

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs import theory
-from vgdocs._checks import choice, finite_float, positive_int, rng_from
-from vgdocs.data import digits
+from vgdocs.engine import theory
+from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
+from vgdocs.engine.data import digits
+from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.optim import clip_by_global_norm
+from vgdocs.engine.train import train
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.nets.mlp import MLP
-from vgdocs.optim import clip_by_global_norm
-from vgdocs.present.spec import Figure, Panel, Series, Table
-from vgdocs.train import train
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["ClippingRun", "Fixes", "Powers", "ScaleSweep", "clipping_run", "fixes", "powers", "scale_sweep"]
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import positive_int, rng_from
+from vgdocs.engine._checks import positive_int, rng_from
+from vgdocs.engine.nets.recurrent import RecurrentNet
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.experiments.why import delta_profile
-from vgdocs.nets.recurrent import RecurrentNet
-from vgdocs.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["DepthSweep", "RecurrentLag", "depth_sweep", "recurrent_lag"]
 

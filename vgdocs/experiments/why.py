@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_float, positive_int, rng_from
-from vgdocs.activations import ACTIVATIONS, activation, sigmoid
-from vgdocs.diagnose import SATURATING, SATURATION_BANDS, saturated_fraction
+from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
+from vgdocs.engine.activations import ACTIVATIONS, activation, sigmoid
+from vgdocs.engine.diagnose import SATURATING, SATURATION_BANDS, saturated_fraction
+from vgdocs.engine.init import INITIALIZERS
+from vgdocs.engine.nets.mlp import MLP
 from vgdocs.experiments._core import Result, experiment, within_rounding
-from vgdocs.init import INITIALIZERS
-from vgdocs.nets.mlp import MLP
-from vgdocs.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = [
     "ActivationCurves",
@@ -327,7 +327,7 @@ class WeightScale(Result):
     toy_factor: np.ndarray  # sigma_w * max slope: the linear-regime factor with every unit at its steepest
     per_layer_factor: np.ndarray  # measured geometric mean of ||delta_k|| / ||delta_{k+1}||
     mean_slope: np.ndarray  # mean f'(u) over the batch, units and layers
-    saturated: np.ndarray  # share of unit-examples in the flat tails (vgdocs.diagnose's bands)
+    saturated: np.ndarray  # share of unit-examples in the flat tails (vgdocs.engine.diagnose's bands)
     max_slope: float
     band: tuple[float, float]  # output band outside which a unit counts as saturated
 

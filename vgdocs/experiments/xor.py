@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_float, nonnegative_int, positive_int
-from vgdocs.activations import ACTIVATIONS
-from vgdocs.data import xor
+from vgdocs.engine._checks import choice, finite_float, nonnegative_int, positive_int
+from vgdocs.engine.activations import ACTIVATIONS
+from vgdocs.engine.data import xor
+from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.train import train
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.nets.mlp import MLP
-from vgdocs.present.spec import Figure, Panel, Series, Table
-from vgdocs.train import train
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["LearningRates", "XorRuns", "learning_rates", "xor_runs"]
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import choice
-from vgdocs.diagnose import diagnose
+from vgdocs.engine._checks import choice
+from vgdocs.engine.diagnose import diagnose
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import HEALTHY, VANISHING, Run, RunsResult, run
 from vgdocs.experiments.fixes.comparison import CHANCE_LOSS
 from vgdocs.experiments.fixes.optimisers import RULE_OF_THUMB, update_ratio_panel
-from vgdocs.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["Dashboard", "dashboard"]
 
@@ -83,7 +83,7 @@ class Dashboard(RunsResult):
                 f"flag a layer above {self.saturated_threshold:.0%}",
             ),
             ("dead ReLU units at the end", None, self.healthy_dead, f"flag a layer above {self.dead_threshold:.0%}"),
-            ("diagnosis (vgdocs.diagnose on ‖dL/dz‖)", self.sick_verdict, self.healthy_verdict, ""),
+            ("diagnosis (vgdocs.engine.diagnose on ‖dL/dz‖)", self.sick_verdict, self.healthy_verdict, ""),
         )
         return Table(
             ("symptom", f"sick: {s.recipe}", f"healthy: {h.recipe}", "healthy range"),

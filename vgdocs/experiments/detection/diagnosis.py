@@ -1,4 +1,4 @@
-"""vgdocs.diagnose at work: on live networks, and on plain numbers copied from any framework's log."""
+"""vgdocs.engine.diagnose at work: on live networks, and on plain numbers copied from any framework's log."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs.diagnose import diagnose
+from vgdocs.engine.diagnose import diagnose
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.experiments.fixes._setup import EXPLODING, HEALTHY, VANISHING, Setup, probe_batch
 from vgdocs.experiments.fixes.optimisers import GLOROT_TANH
-from vgdocs.present.spec import Table
+from vgdocs.publish.present.spec import Table
 
 __all__ = ["LiveDiagnoses", "NormsDiagnosis", "diagnose_norms", "live_diagnoses"]
 
@@ -108,7 +108,7 @@ def live_diagnoses(*, seed: int = 0) -> LiveDiagnoses:
 
 @experiment("detection.diagnose_norms")
 def diagnose_norms(grad_norms: Sequence[float], *, seed: int | None = None) -> NormsDiagnosis:
-    """Run vgdocs.diagnose on per-layer norms given as plain numbers (input side first)."""
+    """Run vgdocs.engine.diagnose on per-layer norms given as plain numbers (input side first)."""
     d = diagnose(grad_norms)
     return NormsDiagnosis(
         seed=seed,

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import choice, positive_int
-from vgdocs.activations import ACTIVATIONS
-from vgdocs.data import digits
+from vgdocs.engine._checks import choice, positive_int
+from vgdocs.engine.activations import ACTIVATIONS
+from vgdocs.engine.data import digits
+from vgdocs.engine.init import INITIALIZERS
+from vgdocs.engine.nets.mlp import MLP
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.init import INITIALIZERS
-from vgdocs.nets.mlp import MLP
-from vgdocs.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["GlorotTrap", "glorot_trap"]
 

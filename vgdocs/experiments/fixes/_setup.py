@@ -13,15 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs import cache
-from vgdocs._checks import choice, nonnegative_int, positive_int
-from vgdocs.data import digits
-from vgdocs.diagnose import diagnose
+from vgdocs.engine._checks import choice, nonnegative_int, positive_int
+from vgdocs.engine.data import digits
+from vgdocs.engine.diagnose import diagnose
+from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.train import train
 from vgdocs.experiments._core import Result
-from vgdocs.nets.mlp import MLP
-from vgdocs.present.numbers import fmt
-from vgdocs.present.spec import Figure, Panel, Series, Table
-from vgdocs.train import train
+from vgdocs.publish import cache
+from vgdocs.publish.present.numbers import fmt
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = [
     "EXPLODING",
@@ -118,12 +118,12 @@ class Run:
     """One setup measured at initialisation (on the probe batch) and over a short training run.
 
     delta_norms: ||dL/dz|| per hidden layer at initialisation, input side first; delta_ratio: its
-    first entry over its last; verdict: vgdocs.diagnose's reading of it. grad_norms:
+    first entry over its last; verdict: vgdocs.engine.diagnose's reading of it. grad_norms:
     ||dL/dW|| per weight layer (output last). steps/loss: training loss on the probe batch at each
     recorded step; initial_loss / final_loss: on the whole training set before and after training.
     overflow_step: first step whose loss or gradients were not finite (training
     stopped there), else None. The *_history arrays hold one row per recorded step, as in
-    vgdocs.train.History: grad norms and update ratios ||step on W|| / ||W|| per weight layer,
+    vgdocs.engine.train.History: grad norms and update ratios ||step on W|| / ||W|| per weight layer,
     saturated and dead unit fractions per hidden layer; update_ratio: the median update ratio per
     weight layer over the run; weight_change: ||W_end - W_start|| / ||W_start|| per weight layer.
     clip_fraction: share of steps on which clipping bound.
@@ -261,7 +261,7 @@ def runs_table(runs: Sequence[Run], caption: str = "") -> Table:
         ("network", "‖dL/dz‖ first / last hidden layer", "diagnosis", "loss at step 0", f"loss after {steps} steps"),
         rows,
         caption=caption
-        or "Gradient ratio at initialisation (verdict by vgdocs.diagnose), then training "
+        or "Gradient ratio at initialisation (verdict by vgdocs.engine.diagnose), then training "
         "on digits with the same recipe.",
         bar_column=1,
     )

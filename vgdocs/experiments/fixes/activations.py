@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_float
-from vgdocs.activations import ACTIVATIONS
-from vgdocs.diagnose import RECTIFIED, diagnose
+from vgdocs.engine._checks import choice, finite_float
+from vgdocs.engine.activations import ACTIVATIONS
+from vgdocs.engine.diagnose import RECTIFIED, diagnose
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import VANISHING, Run, Trial, probe_batch, run
-from vgdocs.present.spec import Table
+from vgdocs.publish.present.spec import Table
 
 __all__ = ["FAMILY", "ActivationSwap", "activations"]
 
@@ -27,7 +27,7 @@ class ActivationSwap(Trial):
     training batch, at the first and the last recorded step (NaN for sigmoid and tanh).
     stress: the `stress_activations` trained at `stress_lr`, where units die; stress_dead_end as above.
     gelu_he_ratio / gelu_he_verdict: ||dL/dz|| first / last hidden layer of the GELU network with He
-    initialisation instead, at initialisation, and vgdocs.diagnose's verdict on it.
+    initialisation instead, at initialisation, and vgdocs.engine.diagnose's verdict on it.
     """
 
     names: tuple[str, ...]

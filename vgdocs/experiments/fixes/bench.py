@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vgdocs._checks import positive_int
+from vgdocs.engine._checks import positive_int
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import EXPLODING, HEALTHY, VANISHING, Trial, run
-from vgdocs.present.spec import Table
+from vgdocs.publish.present.spec import Table
 
 __all__ = ["Bench", "FewerLayers", "bench", "fewer_layers"]
 

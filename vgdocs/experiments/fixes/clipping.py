@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_float
+from vgdocs.engine._checks import choice, finite_float
+from vgdocs.engine.optim import clip_by_global_norm, global_norm
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import (
     EXPLODING,
@@ -19,8 +20,7 @@ from vgdocs.experiments.fixes._setup import (
     run,
     runs_table,
 )
-from vgdocs.optim import clip_by_global_norm, global_norm
-from vgdocs.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["Clipping", "clipping"]
 

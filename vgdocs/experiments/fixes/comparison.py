@@ -2,7 +2,7 @@
 
 A fix cures vanishing when, applied to the vanishing network, (1) the back-propagated gradient at
 the first hidden layer is at least `vanishing_ratio` times the last's at initialisation (the
-threshold vgdocs.diagnose uses) and (2) training brings the loss to at most `learned_fraction` of
+threshold vgdocs.engine.diagnose uses) and (2) training brings the loss to at most `learned_fraction` of
 the chance-level loss ln(10). It cures exploding when, applied to the exploding network,
 training runs every step without overflow and also ends at or below that loss.
 """
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import finite_float
-from vgdocs.diagnose import diagnose
+from vgdocs.engine._checks import finite_float
+from vgdocs.engine.diagnose import diagnose
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.experiments.fixes._setup import EXPLODING, VANISHING, Run, run
-from vgdocs.present.spec import Table
+from vgdocs.publish.present.spec import Table
 
 __all__ = ["FIXES", "Comparison", "comparison"]
 
@@ -108,7 +108,7 @@ def comparison(*, learned_fraction: float = 0.9, seed: int = 0) -> Comparison:
     """Apply every fix in FIXES to the vanishing and exploding networks; verdicts from the stated thresholds."""
     learned_fraction = finite_float("learned_fraction", learned_fraction, positive=True)
     loss_threshold = learned_fraction * CHANCE_LOSS
-    ref = diagnose([1.0, 1.0])  # the default thresholds, as vgdocs.diagnose states them
+    ref = diagnose([1.0, 1.0])  # the default thresholds, as vgdocs.engine.diagnose states them
     vanishing: list[Run] = [run(VANISHING.but(**changes), name, seed) for name, changes in FIXES]
     exploding: list[Run] = [run(EXPLODING.but(**changes), name, seed) for name, changes in FIXES]
     v_ratio = np.array([r.delta_ratio for r in vanishing])

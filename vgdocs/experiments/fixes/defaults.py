@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vgdocs._checks import finite_float
+from vgdocs.engine._checks import finite_float
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import HEALTHY, VANISHING, Setup, Trial, run, runs_table
-from vgdocs.present.spec import Table
+from vgdocs.publish.present.spec import Table
 
 __all__ = ["Defaults", "defaults", "recipe"]
 

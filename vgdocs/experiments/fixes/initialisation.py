@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_float, positive_int
+from vgdocs.engine._checks import choice, finite_float, positive_int
+from vgdocs.engine.init import init_std
+from vgdocs.engine.nets.mlp import MLP
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import (
     Run,
@@ -20,9 +22,7 @@ from vgdocs.experiments.fixes._setup import (
     runs_table,
     training_figure,
 )
-from vgdocs.init import init_std
-from vgdocs.nets.mlp import MLP
-from vgdocs.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["INIT_CHOICES", "Initialisation", "initialisation"]
 

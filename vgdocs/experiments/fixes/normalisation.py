@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_float, positive_int
-from vgdocs.diagnose import saturated_fraction
+from vgdocs.engine._checks import choice, finite_float, positive_int
+from vgdocs.engine.diagnose import saturated_fraction
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import VANISHING, Run, Setup, Trial, probe_batch, run
-from vgdocs.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["NORM_VARIANTS", "Normalisation", "normalisation"]
 

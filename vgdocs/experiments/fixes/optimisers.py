@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_float
+from vgdocs.engine._checks import choice, finite_float
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import HEALTHY, VANISHING, Run, Trial, run
-from vgdocs.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["GLOROT_TANH", "RULE_OF_THUMB", "Optimisers", "optimisers", "update_ratio_panel"]
 

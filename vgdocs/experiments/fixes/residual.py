@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import choice, positive_int
+from vgdocs.engine._checks import choice, positive_int
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import VANISHING, Trial, probe_batch, run
-from vgdocs.present.spec import Figure, Panel, Series
+from vgdocs.publish.present.spec import Figure, Panel, Series
 
 __all__ = ["Residual", "residual"]
 

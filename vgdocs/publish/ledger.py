@@ -427,7 +427,7 @@ def _config_file(given: str | None) -> Path:
     if given is not None:
         path = Path(given)
     else:
-        here, repo = Path.cwd() / "mkdocs.yml", Path(__file__).resolve().parents[1] / "mkdocs.yml"
+        here, repo = Path.cwd() / "mkdocs.yml", Path(__file__).resolve().parents[2] / "mkdocs.yml"
         path = here if here.exists() else repo
     if not path.is_file():
         raise SystemExit(f"ledger: config file {str(path)!r} not found; pass --config-file path/to/mkdocs.yml")

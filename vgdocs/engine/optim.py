@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_float
+from vgdocs.engine._checks import choice, finite_float
 
 __all__ = ["OPTIMIZERS", "Optimizer", "clip_by_global_norm", "clip_by_value", "global_norm", "make_optimizer"]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from vgdocs.present._publish import publish_result
-from vgdocs.present.numbers import fmt, is_number
+from vgdocs.publish.present._publish import publish_result
+from vgdocs.publish.present.numbers import fmt, is_number
 
 __all__ = ["sentence"]
 

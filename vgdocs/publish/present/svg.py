@@ -6,7 +6,7 @@ import hashlib
 import html
 import re
 
-from vgdocs.present.style import INK
+from vgdocs.publish.present.style import INK
 
 __all__ = ["clean_svg"]
 

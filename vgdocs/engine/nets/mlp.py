@@ -15,11 +15,11 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_array, finite_float, positive_int, rng_from
-from vgdocs.activations import Activation
-from vgdocs.activations import activation as _activation
-from vgdocs.init import initialize
-from vgdocs.losses import LOSSES, evaluate_loss
+from vgdocs.engine._checks import choice, finite_array, finite_float, positive_int, rng_from
+from vgdocs.engine.activations import Activation
+from vgdocs.engine.activations import activation as _activation
+from vgdocs.engine.init import initialize
+from vgdocs.engine.losses import LOSSES, evaluate_loss
 
 T = TypeVar("T")
 
@@ -128,7 +128,7 @@ def _overflow_is_data(method: Callable[..., T]) -> Callable[..., T]:
 class MLP:
     """A dense network: `widths` = [inputs, hidden..., outputs]; hidden layers share the options.
 
-    activation: a name (or one per hidden layer); init: an initialiser name (see vgdocs.init);
+    activation: a name (or one per hidden layer); init: an initialiser name (see vgdocs.engine.init);
     norm: None, "batch" or "layer", applied `norm_position` ("before"/"after") the activation;
     residual: add the layer's input to its output where the widths match; loss: "mse", "bce"
     or "softmax_ce"; output_activation: used with "mse" only (default linear).
@@ -431,7 +431,7 @@ _IN_PLACE = ("relu", "tanh")
 
 
 def _apply(act: Activation, u: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    """act(u), written into `out` for relu and tanh (the ufuncs vgdocs.activations calls), else fresh."""
+    """act(u), written into `out` for relu and tanh (the ufuncs vgdocs.engine.activations calls), else fresh."""
     if out is not None and act.name == "relu":
         return np.maximum(u, 0.0, out=out)
     if out is not None and act.name == "tanh":

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, TypeVar
 
-from vgdocs import ledger
-from vgdocs.present.numbers import is_number
-from vgdocs.present.spec import Figure, Table
+from vgdocs.publish import ledger
+from vgdocs.publish.present.numbers import is_number
+from vgdocs.publish.present.spec import Figure, Table
 
 T = TypeVar("T", Table, Figure)
 
@@ -29,7 +29,7 @@ def resolve(obj: object, which: object, kind: type[T]) -> T:
     make = getattr(obj, method, None)
     if not callable(make):
         raise TypeError(
-            f"obj must be a vgdocs.present.spec.{kind.__name__} or have a .{method}(which) method; "
+            f"obj must be a vgdocs.publish.present.spec.{kind.__name__} or have a .{method}(which) method; "
             f"got {type(obj).__name__}"
         )
     out = make() if which is None else make(which)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_float, positive_int, rng_from
+from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
 
 __all__ = ["digits", "moons", "spirals", "teacher_student", "xor"]
 
@@ -81,7 +81,7 @@ def teacher_student(
     map), weights drawn with `init`, zero biases; `noise` is the standard deviation of Gaussian
     label noise.
     """
-    from vgdocs.nets.mlp import MLP  # the net imports nothing from here; keep data importable alone
+    from vgdocs.engine.nets.mlp import MLP  # the net imports nothing from here; keep data importable alone
 
     n, d_in, d_out = positive_int("n", n), positive_int("d_in", d_in), positive_int("d_out", d_out)
     width = positive_int("width", width)

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_array, finite_float, positive_int, rng_from
-from vgdocs.activations import activation
-from vgdocs.init import initialize
-from vgdocs.losses import evaluate_loss
+from vgdocs.engine._checks import choice, finite_array, finite_float, positive_int, rng_from
+from vgdocs.engine.activations import activation
+from vgdocs.engine.init import initialize
+from vgdocs.engine.losses import evaluate_loss
 
 __all__ = [
     "BPTT",

@@ -57,7 +57,7 @@ def pin_blas_threads() -> None:
 
 def _ledger() -> ModuleType:
     # Looked up on every event: a live-reload that re-imports vgdocs must not leave us a stale copy.
-    return importlib.import_module("vgdocs.ledger")
+    return importlib.import_module("vgdocs.publish.ledger")
 
 
 def on_startup(*, command: str, dirty: bool) -> None:
@@ -112,7 +112,7 @@ def merge_stream_chunks(html: str) -> str:
 def printed_numbers(html: str) -> dict[str, float]:
     """Every number in a rendered notebook's plain-text outputs, keyed 'output[k]/number[j]' (from 0).
 
-    A notebook's cells print numbers without going through vgdocs.present, so the hook reads them
+    A notebook's cells print numbers without going through vgdocs.publish.present, so the hook reads them
     off the page mkdocs-jupyter rendered: what the reader sees is what the ledger holds. k counts
     the code cells that show output, so a cell's output split into several stream chunks (as the
     kernel flushes them) keeps its keys.

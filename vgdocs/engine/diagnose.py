@@ -33,8 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_array, finite_float
-from vgdocs.activations import ACTIVATIONS
+from vgdocs.engine._checks import choice, finite_array, finite_float
+from vgdocs.engine.activations import ACTIVATIONS
 
 __all__ = ["RECTIFIED", "SATURATING", "VERDICTS", "Diagnosis", "dead_fraction", "diagnose", "saturated_fraction"]
 

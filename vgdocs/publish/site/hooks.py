@@ -1,6 +1,6 @@
 """mkdocs hook: math to MathML, notebook pages without CDN assets, failing blocks named.
 
-(The ledger's page context is vgdocs/site/drift.py's job.)
+(The ledger's page context is vgdocs/publish/site/drift.py's job.)
 
 - on_page_markdown: remember the page so a failing markdown-exec block's warning names it.
 - on_page_content: TeX -> MathML (arithmatex output, and `$...$` in notebook Markdown cells);
@@ -68,7 +68,7 @@ def on_page_markdown(markdown: str, *, page, config, files) -> str:
 
 def on_page_content(html: str, *, page, config, files) -> str:
     """Typeset math as MathML; strip notebook pages of CDN scripts and inline CSS."""
-    math = _module("vgdocs.site.math")
+    math = _module("vgdocs.publish.site.math")
     src = page.file.src_uri
 
     def report(error: Exception) -> None:
@@ -76,7 +76,7 @@ def on_page_content(html: str, *, page, config, files) -> str:
 
     html = math.render_arithmatex(html, report)
     if src.endswith(".ipynb"):
-        notebooks = _module("vgdocs.site.notebooks")
+        notebooks = _module("vgdocs.publish.site.notebooks")
         html, css = notebooks.strip_notebook_assets(html)
         if css:
             _state["notebook_css"] = css
@@ -117,5 +117,5 @@ def on_post_build(*, config) -> None:
     """Write the notebook stylesheet that notebook pages link to."""
     css = _state["notebook_css"]
     if css:
-        path = _module("vgdocs.site.notebooks").CSS_PATH
+        path = _module("vgdocs.publish.site.notebooks").CSS_PATH
         write_file(css.encode("utf-8"), f"{config.site_dir}/{path}")

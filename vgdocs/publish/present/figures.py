@@ -10,12 +10,12 @@ import math
 
 import numpy as np
 
-from vgdocs import cache
-from vgdocs.present._publish import publish, resolve
-from vgdocs.present.numbers import fmt
-from vgdocs.present.spec import Figure, Panel
-from vgdocs.present.style import INK, MARKERS, PALETTE, rc_params
-from vgdocs.present.svg import clean_svg
+from vgdocs.publish import cache
+from vgdocs.publish.present._publish import publish, resolve
+from vgdocs.publish.present.numbers import fmt
+from vgdocs.publish.present.spec import Figure, Panel
+from vgdocs.publish.present.style import INK, MARKERS, PALETTE, rc_params
+from vgdocs.publish.present.svg import clean_svg
 
 __all__ = ["figure", "render_figure", "render_svg"]
 

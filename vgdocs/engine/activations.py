@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, ndtr
 
-from vgdocs._checks import choice, finite_float
+from vgdocs.engine._checks import choice, finite_float
 
 __all__ = ["ACTIVATIONS", "Activation", "activation", "sigmoid"]
 

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 __all__ = ["activate", "deactivate", "disk_enabled", "is_active", "memoize", "source_hash", "stats"]
 
 T = TypeVar("T")
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
 _LIBRARIES = ("numpy", "scipy", "scikit-learn", "matplotlib")
 
 _active = False

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from vgdocs.present._publish import publish, resolve
-from vgdocs.present.numbers import bars, fmt, is_number
-from vgdocs.present.spec import Table
+from vgdocs.publish.present._publish import publish, resolve
+from vgdocs.publish.present.numbers import bars, fmt, is_number
+from vgdocs.publish.present.spec import Table
 
 __all__ = ["render_table", "table"]
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from vgdocs._checks import finite_array, finite_float, positive_int, rng_from
-from vgdocs.diagnose import RECTIFIED, SATURATING, dead_fraction, saturated_fraction
-from vgdocs.nets.mlp import MLP, Pass
-from vgdocs.optim import Optimizer, clip_by_global_norm, clip_by_value, make_optimizer
+from vgdocs.engine._checks import finite_array, finite_float, positive_int, rng_from
+from vgdocs.engine.diagnose import RECTIFIED, SATURATING, dead_fraction, saturated_fraction
+from vgdocs.engine.nets.mlp import MLP, Pass
+from vgdocs.engine.optim import Optimizer, clip_by_global_norm, clip_by_value, make_optimizer
 
 __all__ = ["History", "accuracy", "train"]
 
@@ -30,7 +30,7 @@ class History:
     before clipping, and ||W_after - W_before|| / ||W_before|| for that step's update.
     delta_norms, saturated, dead: per hidden layer: norm of dL/dz, fraction of unit-examples in a
     sigmoid/tanh tail, fraction of rectified units never positive in the batch (NaN where the
-    measure does not apply; thresholds in vgdocs.diagnose). weight_change: ||W_T - W_0|| / ||W_0||
+    measure does not apply; thresholds in vgdocs.engine.diagnose). weight_change: ||W_T - W_0|| / ||W_0||
     per weight layer. final_loss: training-set loss after the last update (NaN after overflow).
     clip_fraction: fraction of taken steps on which clipping changed the gradient.
     eval_loss/eval_accuracy: on (x_eval, y_eval) at each recorded step, before its update, or None.
@@ -72,7 +72,7 @@ def train(
 ) -> History:
     """Train `net` in place for `steps` updates and return its History (records at steps 0, k, 2k, ...).
 
-    optimizer: a name from vgdocs.optim (built with `lr`, `weight_decay`) or a ready Optimizer
+    optimizer: a name from vgdocs.engine.optim (built with `lr`, `weight_decay`) or a ready Optimizer
     (then `lr` and `weight_decay` are its own). batch_size None means full batch; otherwise
     batches are drawn without replacement from a reshuffle each epoch (seeded by `seed`).
     Pass at most one of clip_norm (global norm) and clip_value (per entry).

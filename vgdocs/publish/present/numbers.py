@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vgdocs._checks import positive_int
+from vgdocs.engine._checks import positive_int
 
 __all__ = ["bars", "fmt", "is_number"]
 

@@ -18,8 +18,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from vgdocs._checks import finite_float, nonnegative_int
-from vgdocs.activations import Activation, activation
+from vgdocs.engine._checks import finite_float, nonnegative_int
+from vgdocs.engine.activations import Activation, activation
 
 __all__ = [
     "chi_1",

@@ -1,4 +1,4 @@
-"""Plain descriptions of tables and figures; `vgdocs.present` renders them in the house style.
+"""Plain descriptions of tables and figures; `vgdocs.publish.present` renders them in the house style.
 
 Experiments build these from their Results (method `table(which)` / `figure(which)`), so the
 renderer knows nothing about training and the engine knows nothing about Markdown or SVG.

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_array
-from vgdocs.activations import Activation, sigmoid
+from vgdocs.engine._checks import choice, finite_array
+from vgdocs.engine.activations import Activation, sigmoid
 
 __all__ = ["LOSSES", "LossValue", "evaluate_loss"]
 

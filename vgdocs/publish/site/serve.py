@@ -22,7 +22,7 @@ from pathlib import Path
 from mkdocs.plugins import event_priority
 
 log = logging.getLogger("mkdocs.plugins.vgdocs.serve")
-_PACKAGE = Path(__file__).resolve().parents[1]
+_PACKAGE = Path(__file__).resolve().parents[2]
 _last_digest: str | None = None
 _build_started = 0.0
 _page_started: dict[str, float] = {}
@@ -51,11 +51,11 @@ def on_config(config):
         log.info("vgdocs changed: reloading %d modules", len(stale))
     _last_digest = digest
 
-    import vgdocs.cache
+    import vgdocs.publish.cache
 
     root = Path(config.config_file_path).resolve().parent
-    disk = vgdocs.cache.disk_enabled()
-    vgdocs.cache.activate(root / ".cache" / "vgdocs" if disk else None)
+    disk = vgdocs.publish.cache.disk_enabled()
+    vgdocs.publish.cache.activate(root / ".cache" / "vgdocs" if disk else None)
     jupyter = config.plugins.get("mkdocs-jupyter")
     if jupyter is not None:
         jupyter.config["cache"] = disk
@@ -92,24 +92,24 @@ def on_post_build(config):
 
 
 def on_build_error(error):
-    import vgdocs.cache
+    import vgdocs.publish.cache
 
-    vgdocs.cache.deactivate()
+    vgdocs.publish.cache.deactivate()
 
 
 def _finish():
-    import vgdocs.cache
+    import vgdocs.publish.cache
 
-    s = vgdocs.cache.stats()
+    s = vgdocs.publish.cache.stats()
     report = os.environ.get("VGDOCS_BUILD_REPORT")
     if report:
         Path(report).write_text(json.dumps({
             "pages": _page_seconds,
-            "experiments": [{"name": n, "args": k, "seconds": t} for n, k, t in vgdocs.cache.timings()],
+            "experiments": [{"name": n, "args": k, "seconds": t} for n, k, t in vgdocs.publish.cache.timings()],
             "stats": s,
         }, indent=1))
     log.info(
         "experiments: %d computed, %d from disk, %d reused in this build; build took %.1f s",
         s["misses"], s["disk_hits"], s["hits"], time.perf_counter() - _build_started,
     )
-    vgdocs.cache.deactivate()
+    vgdocs.publish.cache.deactivate()

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from vgdocs._checks import choice, finite_float, float_dtype, positive_int
+from vgdocs.engine._checks import choice, finite_float, float_dtype, positive_int
 
 __all__ = ["INITIALIZERS", "init_std", "initialize"]
 
