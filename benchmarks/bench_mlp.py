@@ -111,8 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=21, help="interleaved rounds (default: 21)")
     parser.add_argument("--activations", nargs="+", default=["relu", "tanh"], choices=["relu", "tanh"])
-    parser.add_argument("--threads", type=int, default=None,
-                        help="limit numpy's BLAS and torch to N threads (default: each library's own choice)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="limit numpy's BLAS and torch to N threads (default: each library's own choice)",
+    )
     args = parser.parse_args(argv)
     if args.threads is not None:
         limit_threads(args.threads)
@@ -145,12 +149,16 @@ def main(argv: list[str] | None = None) -> int:
         torch_threads = str(torch.get_num_threads())
     except ImportError:
         pass
-    print(f"MLP forward+backward: {LAYERS} layers x width {WIDTH}, batch {BATCH}, "
-          f"{FLOPS / 1e9:.2f} GFLOP per step; median (and best) of {args.repeats} interleaved rounds")
+    print(
+        f"MLP forward+backward: {LAYERS} layers x width {WIDTH}, batch {BATCH}, "
+        f"{FLOPS / 1e9:.2f} GFLOP per step; median (and best) of {args.repeats} interleaved rounds"
+    )
     print(f"numpy {np.__version__}, BLAS threads: {blas_threads()}; torch threads: {torch_threads}")
     print()
-    head = (f"{'dtype':<8} {'act':<5} {'vgdocs ms':>9} {'torch ms':>9} {'chain ms':>9} {'ratio':>6} "
-            f"{'vgdocs GF/s':>11} {'chain GF/s':>10} {'of chain':>8}  {'best: ratio':>11} {'of chain':>8}  targets")
+    head = (
+        f"{'dtype':<8} {'act':<5} {'vgdocs ms':>9} {'torch ms':>9} {'chain ms':>9} {'ratio':>6} "
+        f"{'vgdocs GF/s':>11} {'chain GF/s':>10} {'of chain':>8}  {'best: ratio':>11} {'of chain':>8}  targets"
+    )
     print(head)
     print("-" * len(head))
     ok = True
@@ -164,17 +172,24 @@ def main(argv: list[str] | None = None) -> int:
             frac = med[chain] / med[ours]
             good = frac >= TARGET_FRACTION and (not have_torch or ratio <= TARGET_RATIO)
             ok &= good
-            print(f"{dtype:<8} {act:<5} {med[ours] * 1e3:9.2f} {med.get(theirs, math.nan) * 1e3:9.2f} "
-                  f"{med[chain] * 1e3:9.2f} {ratio:6.2f} {FLOPS / med[ours] / 1e9:11.1f} "
-                  f"{FLOPS / med[chain] / 1e9:10.1f} {frac:8.0%}  {best_ratio:11.2f} {best[chain] / best[ours]:8.0%}  "
-                  f"{'met' if good else 'MISSED'}")
+            print(
+                f"{dtype:<8} {act:<5} {med[ours] * 1e3:9.2f} {med.get(theirs, math.nan) * 1e3:9.2f} "
+                f"{med[chain] * 1e3:9.2f} {ratio:6.2f} {FLOPS / med[ours] / 1e9:11.1f} "
+                f"{FLOPS / med[chain] / 1e9:10.1f} {frac:8.0%}  {best_ratio:11.2f} {best[chain] / best[ours]:8.0%}  "
+                f"{'met' if good else 'MISSED'}"
+            )
     print()
-    noise = {impl: max(v for k, v in spread.items() if k[0] == impl) for impl in ("vgdocs", "torch", "chain")
-             if any(k[0] == impl for k in spread)}
+    noise = {
+        impl: max(v for k, v in spread.items() if k[0] == impl)
+        for impl in ("vgdocs", "torch", "chain")
+        if any(k[0] == impl for k in spread)
+    }
     print("noise (largest interquartile range / median): " + ", ".join(f"{k} {v:.0%}" for k, v in noise.items()))
-    print(f"targets (on medians): vgdocs/torch <= {TARGET_RATIO} and vgdocs rate >= {TARGET_FRACTION:.0%} "
-          "of the chain's")
+    print(
+        f"targets (on medians): vgdocs/torch <= {TARGET_RATIO} and vgdocs rate >= {TARGET_FRACTION:.0%} of the chain's"
+    )
     return 0 if ok else 1
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -33,8 +33,9 @@ WRAP = (
 
 
 def copy_tree(dst: Path) -> None:
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO,
-                           capture_output=True, text=True, check=True).stdout.split("\n")
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split("\n")
     for rel in filter(None, files):
         src = REPO / rel
         if src.is_file():
@@ -45,8 +46,13 @@ def copy_tree(dst: Path) -> None:
 def build(root: Path, report: Path, cache: str) -> tuple[float, float]:
     """One strict build in a fresh process: (seconds, peak RSS in MB of the largest process)."""
     env = {**os.environ, "VGDOCS_CACHE": cache, "VGDOCS_BUILD_REPORT": str(report), "NO_MKDOCS_2_WARNING": "1"}
-    out = subprocess.run([PY, "-c", WRAP, PY, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(root / "site")],
-                         cwd=root, env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [PY, "-c", WRAP, PY, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(root / "site")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     code, seconds, rss_kb = out.stdout.split()
     if code != "0":
         sys.exit(f"build failed:\n{out.stderr}")
@@ -59,9 +65,14 @@ def serve_edits(root: Path) -> dict[str, float]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "VGDOCS_CACHE": "1", "NO_MKDOCS_2_WARNING": "1", "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([PY, "-m", "mkdocs", "serve", "--livereload",
-                             "-a", f"127.0.0.1:{port}"], cwd=root, env=env,
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [PY, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{port}"],
+        cwd=root,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     lines: list[str] = []
 
     def wait_for(pattern: str, after: int, limit: float = 300.0) -> float:
@@ -81,7 +92,11 @@ def serve_edits(root: Path) -> dict[str, float]:
         page = root / "docs" / "what.md"
         for label, path, text in (
             ("prose edit (docs/what.md)", page, "\nOne more sentence of prose.\n"),
-            ("vgdocs edit (vgdocs/engine/train.py comment)", root / "vgdocs" / "engine" / "train.py", "\n# benchmark edit\n"),
+            (
+                "vgdocs edit (vgdocs/engine/train.py comment)",
+                root / "vgdocs" / "engine" / "train.py",
+                "\n# benchmark edit\n",
+            ),
         ):
             time.sleep(1.5)
             mark = len(lines)

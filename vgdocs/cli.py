@@ -48,17 +48,29 @@ def _profile_mlp(args: argparse.Namespace) -> Profile:
 
     size = (args.depth + 1) * args.width * (args.width + 3 * args.batch)
     if size > _MAX_FLOATS:
-        raise ValueError(f"this network needs about {size:.2g} floats (weights and per-layer batch arrays), over "
-                         f"the {_MAX_FLOATS:.0e} a profile allows; reduce --depth, --width or --batch")
+        raise ValueError(
+            f"this network needs about {size:.2g} floats (weights and per-layer batch arrays), over "
+            f"the {_MAX_FLOATS:.0e} a profile allows; reduce --depth, --width or --batch"
+        )
     rng = np.random.default_rng(args.seed)
-    net = MLP([args.width] * (args.depth + 1) + [1], args.activation, init=args.init, init_std=args.init_std,
-              norm=args.norm, norm_position=args.norm_position, residual=args.residual, loss="mse", seed=rng)
+    net = MLP(
+        [args.width] * (args.depth + 1) + [1],
+        args.activation,
+        init=args.init,
+        init_std=args.init_std,
+        norm=args.norm,
+        norm_position=args.norm_position,
+        residual=args.residual,
+        loss="mse",
+        seed=rng,
+    )
     x = rng.standard_normal((args.batch, args.width))
     y = rng.standard_normal((args.batch, 1))
     tape = net.gradients(x, y)
     acts = tuple(layer.act(tap.u) for layer, tap in zip(net.layers[:-1], tape.hidden, strict=True))
-    return Profile(tape.loss, tape.delta_norms, tape.grad_norms, acts,
-                   tuple(layer.act.name for layer in net.layers[:-1]))
+    return Profile(
+        tape.loss, tape.delta_norms, tape.grad_norms, acts, tuple(layer.act.name for layer in net.layers[:-1])
+    )
 
 
 def _profile_recurrent(args: argparse.Namespace) -> Profile:
@@ -70,19 +82,25 @@ def _profile_recurrent(args: argparse.Namespace) -> Profile:
 
     size = args.steps * args.batch * args.width * 12  # gates, states and their gradients per step
     if size > _MAX_FLOATS:
-        raise ValueError(f"this sequence needs about {size:.2g} floats, over the {_MAX_FLOATS:.0e} a profile "
-                         f"allows; reduce --steps, --width or --batch")
+        raise ValueError(
+            f"this sequence needs about {size:.2g} floats, over the {_MAX_FLOATS:.0e} a profile "
+            f"allows; reduce --steps, --width or --batch"
+        )
     rng = np.random.default_rng(args.seed)
     f = args.activation if args.model == "rnn" else "tanh"  # gated cells' states pass through tanh
     net = RecurrentNet(args.model, args.width, args.width, 1, nonlinearity=f, seed=rng)
-    tape = net.gradients(rng.standard_normal((args.batch, args.steps, args.width)),
-                         rng.standard_normal((args.batch, 1)))
+    tape = net.gradients(
+        rng.standard_normal((args.batch, args.steps, args.width)), rng.standard_normal((args.batch, 1))
+    )
     states = tuple(tape.hidden[:, k] for k in range(args.steps))
     return Profile(tape.loss, tape.h_grad_norms, tape.h_grad_norms, states, (f,) * args.steps, tape.lag_norms)
 
 
 PROFILERS: dict[str, Callable[[argparse.Namespace], Profile]] = {
-    "mlp": _profile_mlp, "rnn": _profile_recurrent, "lstm": _profile_recurrent, "gru": _profile_recurrent,
+    "mlp": _profile_mlp,
+    "rnn": _profile_recurrent,
+    "lstm": _profile_recurrent,
+    "gru": _profile_recurrent,
 }
 
 
@@ -121,11 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
         "profile",
         help="one forward/backward pass of a deep network: per-layer gradient norms and a verdict",
         description="Build a network with zero biases, run one forward/backward pass on standard-normal inputs "
-                    "(input dimension = width) against a random standard-normal regression target (MSE), and "
-                    "print per-layer norms of dL/dz (delta) and dL/dW, input side first, with a diagnosis "
-                    "(vanishing / exploding / healthy).",
+        "(input dimension = width) against a random standard-normal regression target (MSE), and "
+        "print per-layer norms of dL/dz (delta) and dL/dW, input side first, with a diagnosis "
+        "(vanishing / exploding / healthy).",
         epilog="JSON output (--json) holds delta_norms, grad_norms, saturated, dead, loss, the options and a "
-               "diagnosis object; non-finite values are written as null.",
+        "diagnosis object; non-finite values are written as null.",
     )
     _profile_options(profile)
     profile.set_defaults(handler=_profile)
@@ -133,23 +151,44 @@ def build_parser() -> argparse.ArgumentParser:
         "diagnose",
         help="judge per-layer gradient norms measured anywhere (e.g. in PyTorch or JAX)",
         description="Give the gradient norm of each layer, input side first (inf and nan allowed); prints the "
-                    "verdict (vanishing / exploding / healthy) with the ratio, the per-layer factor and the "
-                    "thresholds used. Thresholds and their reasons: see vgdocs.engine.diagnose.",
+        "verdict (vanishing / exploding / healthy) with the ratio, the per-layer factor and the "
+        "thresholds used. Thresholds and their reasons: see vgdocs.engine.diagnose.",
         epilog="Example: vgdocs diagnose 1e-7 1e-5 1e-3 0.1 --json",
     )
     judge.add_argument("norms", nargs="+", type=_float, metavar="NORM", help="per-layer gradient norms")
-    judge.add_argument("--vanishing-ratio", type=_positive_float, default=1e-2, metavar="R",
-                       help="first/last norm ratio below which gradients vanish (default: 0.01)")
-    judge.add_argument("--exploding-ratio", type=_positive_float, default=1e2, metavar="R",
-                       help="first/last norm ratio above which gradients explode (default: 100)")
-    judge.add_argument("--max-norm", type=_optional_float, default=1e3, metavar="X",
-                       help="any norm above X is exploding; 'none' to turn off (default: 1000)")
-    judge.add_argument("--min-norm", type=_optional_float, default=1e-6, metavar="X",
-                       help="any norm below X is vanishing; 'none' to turn off (default: 1e-6)")
+    judge.add_argument(
+        "--vanishing-ratio",
+        type=_positive_float,
+        default=1e-2,
+        metavar="R",
+        help="first/last norm ratio below which gradients vanish (default: 0.01)",
+    )
+    judge.add_argument(
+        "--exploding-ratio",
+        type=_positive_float,
+        default=1e2,
+        metavar="R",
+        help="first/last norm ratio above which gradients explode (default: 100)",
+    )
+    judge.add_argument(
+        "--max-norm",
+        type=_optional_float,
+        default=1e3,
+        metavar="X",
+        help="any norm above X is exploding; 'none' to turn off (default: 1000)",
+    )
+    judge.add_argument(
+        "--min-norm",
+        type=_optional_float,
+        default=1e-6,
+        metavar="X",
+        help="any norm below X is vanishing; 'none' to turn off (default: 1e-6)",
+    )
     judge.add_argument("--json", action="store_true", help="print JSON instead of one line")
     judge.set_defaults(handler=_diagnose)
     sub.add_parser(
-        "ledger", add_help=False,
+        "ledger",
+        add_help=False,
         help="check or update the ledger of published numbers (run 'vgdocs ledger --help')",
         description="Delegates its arguments to vgdocs.publish.ledger.",
     )
@@ -158,24 +197,50 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _profile_options(p: argparse.ArgumentParser) -> None:
     dashed = lambda name: name.replace("_", "-")  # noqa: E731
-    p.add_argument("--model", choices=sorted(PROFILERS), default="mlp",
-                   help="network family (default: mlp); rnn, lstm and gru are one recurrent layer of --width "
-                        "units over --steps time steps (rnn uses --activation; --init, --depth, --norm ignored)")
-    p.add_argument("--steps", type=_positive_int, default=50,
-                   help="sequence length for rnn, lstm and gru (default: 50)")
-    p.add_argument("--activation", type=_underscored, choices=ACTIVATIONS, default="sigmoid", metavar="NAME",
-                   help=f"hidden activation, one of: {', '.join(map(dashed, ACTIVATIONS))} (default: sigmoid)")
-    p.add_argument("--init", type=_underscored, choices=_INIT_NAMES, default="xavier_normal", metavar="NAME",
-                   help=f"weight initialiser, one of: {', '.join(map(dashed, _INIT_NAMES))} (default: xavier-normal)")
-    p.add_argument("--init-std", type=_positive_float, default=0.01, metavar="STD",
-                   help="standard deviation for --init normal (default: 0.01)")
+    p.add_argument(
+        "--model",
+        choices=sorted(PROFILERS),
+        default="mlp",
+        help="network family (default: mlp); rnn, lstm and gru are one recurrent layer of --width "
+        "units over --steps time steps (rnn uses --activation; --init, --depth, --norm ignored)",
+    )
+    p.add_argument(
+        "--steps", type=_positive_int, default=50, help="sequence length for rnn, lstm and gru (default: 50)"
+    )
+    p.add_argument(
+        "--activation",
+        type=_underscored,
+        choices=ACTIVATIONS,
+        default="sigmoid",
+        metavar="NAME",
+        help=f"hidden activation, one of: {', '.join(map(dashed, ACTIVATIONS))} (default: sigmoid)",
+    )
+    p.add_argument(
+        "--init",
+        type=_underscored,
+        choices=_INIT_NAMES,
+        default="xavier_normal",
+        metavar="NAME",
+        help=f"weight initialiser, one of: {', '.join(map(dashed, _INIT_NAMES))} (default: xavier-normal)",
+    )
+    p.add_argument(
+        "--init-std",
+        type=_positive_float,
+        default=0.01,
+        metavar="STD",
+        help="standard deviation for --init normal (default: 0.01)",
+    )
     p.add_argument("--depth", type=_positive_int, default=10, help="number of hidden layers (default: 10)")
     p.add_argument("--width", type=_positive_int, default=64, help="units per hidden layer and inputs (default: 64)")
     p.add_argument("--batch", type=_positive_int, default=128, help="examples in the batch (default: 128)")
     p.add_argument("--seed", type=_nonnegative_int, default=0, help="seed for weights and data (default: 0)")
     p.add_argument("--norm", choices=["batch", "layer"], default=None, help="normalise each hidden layer")
-    p.add_argument("--norm-position", choices=["before", "after"], default="before",
-                   help="normalise before or after the activation (default: before)")
+    p.add_argument(
+        "--norm-position",
+        choices=["before", "after"],
+        default="before",
+        help="normalise before or after the activation (default: before)",
+    )
     p.add_argument("--residual", action="store_true", help="add each hidden layer's input to its output")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -193,8 +258,13 @@ def _profile(args: argparse.Namespace) -> int:
 
 
 def _diagnose(args: argparse.Namespace) -> int:
-    diag = diagnose(args.norms, vanishing_ratio=args.vanishing_ratio, exploding_ratio=args.exploding_ratio,
-                    max_norm=args.max_norm, min_norm=args.min_norm)
+    diag = diagnose(
+        args.norms,
+        vanishing_ratio=args.vanishing_ratio,
+        exploding_ratio=args.exploding_ratio,
+        max_norm=args.max_norm,
+        min_norm=args.min_norm,
+    )
     print(json.dumps(_diagnosis_json(diag), indent=2, allow_nan=False) if args.json else diag.explanation)
     return 0
 

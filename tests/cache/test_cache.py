@@ -72,8 +72,9 @@ def perturb_sigmoid(package: Path) -> None:
 def run_probe(root: Path, cache_dir: Path, **env: str) -> dict:
     # the test suite may run with VGDOCS_CACHE=0 for cold builds; these runs choose their own
     environ = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1", "VGDOCS_CACHE": "1", **env}
-    out = subprocess.run([sys.executable, "-c", RUN, str(cache_dir)], env=environ, cwd=root,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", RUN, str(cache_dir)], env=environ, cwd=root, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 
@@ -113,6 +114,7 @@ def test_vgdocs_cache_0_turns_the_disk_layer_off(vgdocs_copy: Path, tmp_path: Pa
 def test_outside_a_build_experiments_always_compute(vgdocs_copy: Path) -> None:
     code = "from vgdocs.publish import cache; from vgdocs.experiments.probe import flow; flow(); print(cache.stats())"
     env = {**os.environ, "PYTHONPATH": str(vgdocs_copy), "PYTHONDONTWRITEBYTECODE": "1"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=vgdocs_copy,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=vgdocs_copy, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == str({"hits": 0, "disk_hits": 0, "misses": 0})

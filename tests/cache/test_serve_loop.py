@@ -70,10 +70,16 @@ def test_rebuild_after_editing_vgdocs_shows_new_numbers_and_no_stale_globals(tmp
         "site_name: probe\nplugins: [markdown-exec]\nhooks: [vgdocs/publish/site/serve.py]\nwatch: [vgdocs]\n"
         "markdown_extensions: [pymdownx.superfences]\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1", "VGDOCS_CACHE": "1",
-           "NO_MKDOCS_2_WARNING": "1"}
-    out = subprocess.run([sys.executable, "-c", DRIVER, str(tmp_path)], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, check=True).stdout
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tmp_path),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "VGDOCS_CACHE": "1",
+        "NO_MKDOCS_2_WARNING": "1",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    ).stdout
     first, second = out.split("BUILD2")
     values = [float(re.search(r"first delta ([0-9.e+-]+)", part).group(1)) for part in (first, second)]
     assert values[1] != pytest.approx(values[0], rel=1e-6)

@@ -113,8 +113,15 @@ def test_swish_max_slope_is_at_root_of_x_tanh_half_x_equals_2() -> None:
 
 @pytest.mark.parametrize(
     "name,alpha,slope",
-    [("relu", None, 1.0), ("leaky_relu", None, 1.0), ("prelu", 3.0, 3.0), ("elu", 2.0, 2.0), ("linear", None, 1.0),
-     ("softplus", None, 1.0), ("selu", None, 1.0507009873554805 * 1.6732632423543772)],
+    [
+        ("relu", None, 1.0),
+        ("leaky_relu", None, 1.0),
+        ("prelu", 3.0, 3.0),
+        ("elu", 2.0, 2.0),
+        ("linear", None, 1.0),
+        ("softplus", None, 1.0),
+        ("selu", None, 1.0507009873554805 * 1.6732632423543772),
+    ],
 )
 def test_piecewise_max_slopes(name: str, alpha: float | None, slope: float) -> None:
     act = activation(name, alpha)

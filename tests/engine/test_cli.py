@@ -26,8 +26,21 @@ def _json(capsys, *argv: str) -> dict:
 
 
 def test_profile_json_matches_a_hand_written_sigmoid_backward_pass(capsys):
-    out = _json(capsys, "--activation", "sigmoid", "--init", "xavier-normal", "--depth", "6", "--width", "16",
-                "--batch", "32", "--seed", "3")
+    out = _json(
+        capsys,
+        "--activation",
+        "sigmoid",
+        "--init",
+        "xavier-normal",
+        "--depth",
+        "6",
+        "--width",
+        "16",
+        "--batch",
+        "32",
+        "--seed",
+        "3",
+    )
     # the CLI draws the weights first, then x, then y, all from one generator seeded with --seed
     rng = np.random.default_rng(3)
     weights = [layer.W for layer in MLP([16] * 7 + [1], "sigmoid", init="xavier_normal", seed=rng).layers]
@@ -55,14 +68,32 @@ def test_profile_json_matches_a_hand_written_sigmoid_backward_pass(capsys):
 def test_profile_json_records_options_and_thresholds(capsys):
     out = _json(capsys, "--activation", "relu", "--init", "he-normal", "--depth", "4", "--norm", "layer", "--residual")
     assert (out["activation"], out["init"], out["depth"], out["norm"], out["residual"]) == (
-        "relu", "he_normal", 4, "layer", True)
+        "relu",
+        "he_normal",
+        4,
+        "layer",
+        True,
+    )
     assert len(out["delta_norms"]) == 4 and len(out["grad_norms"]) == 5
     assert out["diagnosis"]["vanishing_ratio"] == 0.01 and out["diagnosis"]["explanation"]
 
 
 def test_overflowing_profile_writes_strict_json_with_nulls(capsys):
-    out = _json(capsys, "--activation", "relu", "--init", "normal", "--init-std", "1", "--depth", "200",
-                "--width", "32", "--batch", "8")
+    out = _json(
+        capsys,
+        "--activation",
+        "relu",
+        "--init",
+        "normal",
+        "--init-std",
+        "1",
+        "--depth",
+        "200",
+        "--width",
+        "32",
+        "--batch",
+        "8",
+    )
     assert None in out["grad_norms"]
     assert out["diagnosis"]["verdict"] == "exploding" and "overflow" in out["diagnosis"]["explanation"]
 
@@ -88,14 +119,38 @@ def test_module_help_documents_every_command():
     for command in ("profile", "diagnose", "ledger"):
         assert command in result.stdout
     profile = _run("profile", "--help").stdout
-    for option in ("--activation", "--init", "--depth", "--width", "--batch", "--seed", "--norm", "--residual",
-                   "--json", "--model"):
+    for option in (
+        "--activation",
+        "--init",
+        "--depth",
+        "--width",
+        "--batch",
+        "--seed",
+        "--norm",
+        "--residual",
+        "--json",
+        "--model",
+    ):
         assert option in profile
 
 
 def test_module_runs_the_issue_example():
-    result = _run("profile", "--activation", "sigmoid", "--init", "xavier-normal", "--depth", "10", "--width", "64",
-                  "--batch", "128", "--seed", "0", "--json")
+    result = _run(
+        "profile",
+        "--activation",
+        "sigmoid",
+        "--init",
+        "xavier-normal",
+        "--depth",
+        "10",
+        "--width",
+        "64",
+        "--batch",
+        "128",
+        "--seed",
+        "0",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert len(out["delta_norms"]) == 10 and out["diagnosis"]["verdict"] == "vanishing"

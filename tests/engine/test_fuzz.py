@@ -30,16 +30,24 @@ from vgdocs.engine.init import INITIALIZERS, initialize
 from vgdocs.engine.losses import LOSSES
 from vgdocs.engine.nets.mlp import MLP, Pass
 
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def _junk() -> st.SearchStrategy:
     """Values of the wrong kind for almost any argument."""
     return st.one_of(
-        st.none(), st.booleans(), st.text(max_size=6), st.binary(max_size=4),
-        st.floats(allow_nan=True, allow_infinity=True), st.integers(-(10**30), 10**30),
-        st.lists(st.integers(-2, 2), max_size=3), st.just(object()), st.just(1j), st.just(np.random.default_rng(0)),
+        st.none(),
+        st.booleans(),
+        st.text(max_size=6),
+        st.binary(max_size=4),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(-(10**30), 10**30),
+        st.lists(st.integers(-2, 2), max_size=3),
+        st.just(object()),
+        st.just(1j),
+        st.just(np.random.default_rng(0)),
     )
 
 
@@ -69,8 +77,12 @@ def _arrays(max_dims: int = 3) -> st.SearchStrategy:
     """Numeric arrays of odd shapes, dtypes and values (NaN and inf included), and nested lists."""
     shapes = st.lists(st.integers(0, 6), min_size=0, max_size=max_dims).map(tuple)
     floats = st.one_of(st.floats(-1e3, 1e3), st.sampled_from([np.nan, np.inf, -np.inf]))
-    float_arrays = st.builds(lambda s, v, d: np.full(s, v, dtype=d) + np.arange(math.prod(s)).reshape(s) * 0.1,
-                             shapes, floats, st.sampled_from([np.float64, np.float32, np.float16]))
+    float_arrays = st.builds(
+        lambda s, v, d: np.full(s, v, dtype=d) + np.arange(math.prod(s)).reshape(s) * 0.1,
+        shapes,
+        floats,
+        st.sampled_from([np.float64, np.float32, np.float16]),
+    )
     int_arrays = st.builds(lambda s, v: np.full(s, v, dtype=np.int64), shapes, st.integers(-3, 3))
     bools = st.builds(lambda s: np.zeros(s, dtype=bool), shapes)
     nested = st.lists(st.lists(st.floats(-5, 5), min_size=2, max_size=2), max_size=4)
@@ -89,9 +101,15 @@ def test_activation_lookup_raises_only_named_errors(name, alpha) -> None:
 
 
 @FUZZ
-@given(name=names(INITIALIZERS), fan_in=st.one_of(st.integers(-2, 8), _junk()), fan_out=st.one_of(st.integers(-2, 8),
-       _junk()), rng=st.one_of(st.just(np.random.default_rng(0)), _junk()), std=reals(), gain=reals(),
-       dtype=st.sampled_from([np.float64, np.float32, "float64", "float32"]))
+@given(
+    name=names(INITIALIZERS),
+    fan_in=st.one_of(st.integers(-2, 8), _junk()),
+    fan_out=st.one_of(st.integers(-2, 8), _junk()),
+    rng=st.one_of(st.just(np.random.default_rng(0)), _junk()),
+    std=reals(),
+    gain=reals(),
+    dtype=st.sampled_from([np.float64, np.float32, "float64", "float32"]),
+)
 def test_initialize_raises_only_named_errors(name, fan_in, fan_out, rng, std, gain, dtype) -> None:
     with only_named_errors("init", "fan_in", "fan_out", "rng", "std", "gain"):
         w = initialize(name, fan_in, fan_out, rng, std=std, gain=gain, dtype=dtype)
@@ -107,25 +125,60 @@ def test_initialize_rejects_odd_dtypes_by_name(dtype) -> None:
 
 
 # -- MLP(...) and gradients() ----------------------------------------------------------------------
-MLP_ARGUMENTS = ("widths", "activation", "init", "init_std", "init_gain", "bias_std", "output_init", "norm",
-                 "norm_position", "loss", "output_activation", "alpha", "seed", "dtype", "eps")
+MLP_ARGUMENTS = (
+    "widths",
+    "activation",
+    "init",
+    "init_std",
+    "init_gain",
+    "bias_std",
+    "output_init",
+    "norm",
+    "norm_position",
+    "loss",
+    "output_activation",
+    "alpha",
+    "seed",
+    "dtype",
+    "eps",
+)
 
 
 @FUZZ
 @given(
     widths=st.one_of(st.lists(st.integers(-1, 6), max_size=5), st.lists(_junk(), max_size=3), _junk()),
     act=st.one_of(names(ACTIVATIONS), st.lists(st.sampled_from(ACTIVATIONS), max_size=4)),
-    init=names(INITIALIZERS), norm=st.one_of(st.none(), names(("batch", "layer"))),
-    norm_position=names(("before", "after")), loss=names(LOSSES), output_activation=names(ACTIVATIONS),
-    alpha=st.one_of(st.none(), reals()), seed=st.one_of(st.integers(-3, 2**40), _junk()),
-    dtype=names(("float64", "float32")), bias_std=reals(), init_std=reals(), eps=reals(),
+    init=names(INITIALIZERS),
+    norm=st.one_of(st.none(), names(("batch", "layer"))),
+    norm_position=names(("before", "after")),
+    loss=names(LOSSES),
+    output_activation=names(ACTIVATIONS),
+    alpha=st.one_of(st.none(), reals()),
+    seed=st.one_of(st.integers(-3, 2**40), _junk()),
+    dtype=names(("float64", "float32")),
+    bias_std=reals(),
+    init_std=reals(),
+    eps=reals(),
 )
-def test_mlp_constructor_raises_only_named_errors(widths, act, init, norm, norm_position, loss, output_activation,
-                                                  alpha, seed, dtype, bias_std, init_std, eps) -> None:
+def test_mlp_constructor_raises_only_named_errors(
+    widths, act, init, norm, norm_position, loss, output_activation, alpha, seed, dtype, bias_std, init_std, eps
+) -> None:
     with only_named_errors(*MLP_ARGUMENTS):
-        net = MLP(widths, act, init=init, norm=norm, norm_position=norm_position, loss=loss,
-                  output_activation=output_activation, alpha=alpha, seed=seed, dtype=dtype, bias_std=bias_std,
-                  init_std=init_std, eps=eps)
+        net = MLP(
+            widths,
+            act,
+            init=init,
+            norm=norm,
+            norm_position=norm_position,
+            loss=loss,
+            output_activation=output_activation,
+            alpha=alpha,
+            seed=seed,
+            dtype=dtype,
+            bias_std=bias_std,
+            init_std=init_std,
+            eps=eps,
+        )
         assert [p.shape[-1] for _, p in net.parameters() if p.ndim == 2] == list(widths[1:])
 
 
@@ -133,13 +186,22 @@ def test_mlp_constructor_raises_only_named_errors(widths, act, init, norm, norm_
 def _net_and_batch(draw):
     n_in, n_out = draw(st.integers(1, 5)), draw(st.integers(1, 4))
     loss = draw(st.sampled_from(LOSSES))
-    net = MLP([n_in, draw(st.integers(1, 8)), n_out], draw(st.sampled_from(ACTIVATIONS)), loss=loss,
-              norm=draw(st.sampled_from([None, "batch", "layer"])), residual=draw(st.booleans()),
-              dtype=draw(st.sampled_from(["float64", "float32"])), seed=draw(st.integers(0, 3)))
+    net = MLP(
+        [n_in, draw(st.integers(1, 8)), n_out],
+        draw(st.sampled_from(ACTIVATIONS)),
+        loss=loss,
+        norm=draw(st.sampled_from([None, "batch", "layer"])),
+        residual=draw(st.booleans()),
+        dtype=draw(st.sampled_from(["float64", "float32"])),
+        seed=draw(st.integers(0, 3)),
+    )
     n = draw(st.integers(1, 6))
     good_x = np.random.default_rng(0).normal(size=(n, n_in))
-    good_y = (np.random.default_rng(1).integers(0, n_out, size=n) if loss == "softmax_ce"
-              else np.random.default_rng(1).uniform(size=(n, n_out)))
+    good_y = (
+        np.random.default_rng(1).integers(0, n_out, size=n)
+        if loss == "softmax_ce"
+        else np.random.default_rng(1).uniform(size=(n, n_out))
+    )
     return net, draw(st.one_of(st.just(good_x), _arrays())), draw(st.one_of(st.just(good_y), _arrays()))
 
 
@@ -173,8 +235,13 @@ positive_or_junk = st.one_of(st.floats(1e-3, 10.0), st.floats(-1.0, 1e6), reals(
 
 
 @settings(max_examples=30, deadline=None, derandomize=True, database=None)
-@given(act=names(ACTIVATIONS), q=positive_or_junk, sw=positive_or_junk, sb=positive_or_junk,
-       depth=st.one_of(st.integers(-2, 30), _junk()))
+@given(
+    act=names(ACTIVATIONS),
+    q=positive_or_junk,
+    sw=positive_or_junk,
+    sb=positive_or_junk,
+    depth=st.one_of(st.integers(-2, 30), _junk()),
+)
 def test_mean_field_functions_raise_only_named_errors(act, q, sw, sb, depth) -> None:
     calls = [
         lambda: theory.length_map(act, q, sw, sb),
@@ -199,11 +266,27 @@ def test_critical_sigma_w2_raises_only_named_errors(act, sb) -> None:
 
 
 # -- the command line ----------------------------------------------------------------------------------
-OPTIONS = ["--model", "--activation", "--init", "--init-std", "--depth", "--width", "--batch", "--seed", "--norm",
-           "--norm-position", "--residual", "--json", "--help", "-h", "--bogus"]
+OPTIONS = [
+    "--model",
+    "--activation",
+    "--init",
+    "--init-std",
+    "--depth",
+    "--width",
+    "--batch",
+    "--seed",
+    "--norm",
+    "--norm-position",
+    "--residual",
+    "--json",
+    "--help",
+    "-h",
+    "--bogus",
+]
 VALUES = st.one_of(
     st.sampled_from([*ACTIVATIONS, "xavier-normal", "he_normal", "mlp", "batch", "layer", "before", "after"]),
-    st.integers(-3, 6).map(str), st.integers(10**6, 10**30).map(str),
+    st.integers(-3, 6).map(str),
+    st.integers(10**6, 10**30).map(str),
     st.sampled_from(["0.01", "nan", "inf", "-1e-3", "1e400", "", "--", "-", "1_0", " 3"]),
     st.text(max_size=5),
 )
@@ -240,8 +323,16 @@ def test_cli_never_raises_and_reports_bad_input_in_one_line(argv: list[str]) -> 
         assert len(lines) == 1 and "Traceback" not in err.getvalue(), err.getvalue()
 
 
-@pytest.mark.parametrize("argv", [["profile", "--depth", "0"], ["profile", "--activation", "nope"],
-                                  ["profile", "--width", "10000000"], ["profile", "--init-std", "nan"], []])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["profile", "--depth", "0"],
+        ["profile", "--activation", "nope"],
+        ["profile", "--width", "10000000"],
+        ["profile", "--init-std", "nan"],
+        [],
+    ],
+)
 def test_cli_bad_input_exits_non_zero(argv: list[str]) -> None:
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
@@ -255,8 +346,15 @@ def test_complex_inputs_raise_type_error_naming_x() -> None:
         MLP([2, 3, 1]).gradients(np.zeros((4, 2), dtype=complex), np.zeros((4, 1)))
 
 
-@pytest.mark.parametrize("y", [np.zeros((4, 1), dtype="U3"), [[1.0], [2.0, 3.0], [4.0], [5.0]],
-                               np.full((4, 1), object()), np.zeros((4, 1), dtype=complex)])
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.zeros((4, 1), dtype="U3"),
+        [[1.0], [2.0, 3.0], [4.0], [5.0]],
+        np.full((4, 1), object()),
+        np.zeros((4, 1), dtype=complex),
+    ],
+)
 def test_non_numeric_targets_raise_naming_y(y) -> None:
     with pytest.raises((TypeError, ValueError), match=r"\by\b"):
         MLP([2, 3, 1]).gradients(np.zeros((4, 2)), y)

@@ -67,8 +67,11 @@ def _checkable_net(act: str | list[str], arch: dict, loss: str, **extra) -> tupl
                 layer.gamma[:] = rng.uniform(0.5, 1.5, layer.gamma.shape)
                 layer.beta[:] = rng.normal(0.0, 0.3, layer.beta.shape)
         p = net.gradients(x, y, update_stats=False)
-        kink_ok = all(np.min(np.abs(t.u)) >= KINK_MARGIN
-                      for t, layer in zip(p.hidden, net.layers, strict=False) if layer.act.name in KINKED)
+        kink_ok = all(
+            np.min(np.abs(t.u)) >= KINK_MARGIN
+            for t, layer in zip(p.hidden, net.layers, strict=False)
+            if layer.act.name in KINKED
+        )
         if kink_ok and all(np.linalg.norm(t.dW) > 1e-8 for t in p.layers):
             return net, x, y
     raise AssertionError(f"no seed in 0..49 keeps {act} away from its kink with non-zero gradients")

@@ -112,8 +112,15 @@ def test_same_seed_same_matrix_and_dtype_respected(name: str) -> None:
     assert _draw(name, dtype=np.float32).dtype == np.float32
 
 
-@pytest.mark.parametrize("alias,name", [("glorot_normal", "xavier_normal"), ("kaiming-uniform", "he_uniform"),
-                                        ("lecun", "lecun_normal"), ("xavier-normal", "xavier_normal")])
+@pytest.mark.parametrize(
+    "alias,name",
+    [
+        ("glorot_normal", "xavier_normal"),
+        ("kaiming-uniform", "he_uniform"),
+        ("lecun", "lecun_normal"),
+        ("xavier-normal", "xavier_normal"),
+    ],
+)
 def test_aliases_draw_the_same_matrix(alias: str, name: str) -> None:
     np.testing.assert_array_equal(_draw(alias), _draw(name))
 

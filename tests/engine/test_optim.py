@@ -20,6 +20,7 @@ def _problem(seed: int = 0) -> tuple[list[np.ndarray], list[list[np.ndarray]]]:
 
 # -- closed forms --------------------------------------------------------------------------------
 
+
 def test_sgd_step_is_lr_times_gradient_plus_l2():
     p, g = np.array([1.0, -2.0]), np.array([0.5, 0.25])
     opt = make_optimizer("sgd", 0.1, weight_decay=0.01)

@@ -147,8 +147,14 @@ def _geometric_mean(r: np.ndarray) -> float:
 @pytest.mark.parametrize("sigma_w2", [0.8, 1.76, 3.0])
 def test_wide_tanh_net_gradient_ratio_matches_sqrt_chi_1(sigma_w2: float) -> None:
     sigma_b2 = 0.05
-    net = MLP([WIDTH] * (DEPTH + 2), "tanh", init="normal", init_std=math.sqrt(sigma_w2 / WIDTH),
-              bias_std=math.sqrt(sigma_b2), seed=11)
+    net = MLP(
+        [WIDTH] * (DEPTH + 2),
+        "tanh",
+        init="normal",
+        init_std=math.sqrt(sigma_w2 / WIDTH),
+        bias_std=math.sqrt(sigma_b2),
+        seed=11,
+    )
     q_star = theory.fixed_point("tanh", sigma_w2, sigma_b2)
     # inputs scaled so that the first layer already sits at the fixed point q*
     ratios = _delta_ratios(net, math.sqrt((q_star - sigma_b2) / sigma_w2), seed=12)
@@ -172,8 +178,9 @@ def test_wide_xavier_relu_net_halves_gradient_variance_per_layer() -> None:
 def test_wide_tanh_net_forward_variance_follows_the_length_map() -> None:
     """Per-layer variance of pre-activations, from unit-variance inputs, tracks q^l to 2%."""
     sigma_w2, sigma_b2 = 3.0, 0.05
-    net = MLP([WIDTH] * 8, "tanh", init="normal", init_std=math.sqrt(sigma_w2 / WIDTH),
-              bias_std=math.sqrt(sigma_b2), seed=17)
+    net = MLP(
+        [WIDTH] * 8, "tanh", init="normal", init_std=math.sqrt(sigma_w2 / WIDTH), bias_std=math.sqrt(sigma_b2), seed=17
+    )
     x = np.random.default_rng(18).normal(size=(BATCH, WIDTH))
     measured = np.array([np.mean(t.z**2) for t in net.gradients(x, np.zeros((BATCH, WIDTH))).hidden])
     predicted = theory.q_trajectory("tanh", sigma_w2 + sigma_b2, 5, sigma_w2, sigma_b2)

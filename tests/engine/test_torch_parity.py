@@ -185,7 +185,8 @@ def test_batchnorm_running_statistics_and_eval_output_match_torch(position: str)
     with torch.no_grad():
         for layer, (mean, var) in zip(net.layers[:-1], running, strict=True):
             t = lambda v, L=layer, m=mean, s=var: F.batch_norm(  # noqa: E731
-                v, m, s, torch.tensor(L.gamma), torch.tensor(L.beta), training=False, eps=net.eps)
+                v, m, s, torch.tensor(L.gamma), torch.tensor(L.beta), training=False, eps=net.eps
+            )
             z = h @ torch.tensor(layer.W) + (torch.tensor(layer.b) if layer.b is not None else 0.0)
             h = F.relu(t(z)) if position == "before" else t(F.relu(z))
         out = h @ torch.tensor(net.layers[-1].W) + torch.tensor(net.layers[-1].b)

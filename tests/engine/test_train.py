@@ -102,7 +102,7 @@ def test_exploding_run_stops_at_the_overflow_step_and_fills_nan_without_warnings
     k = h.overflow_step
     assert k is not None and 0 < k < 30
     assert np.all(np.isfinite(h.loss[:k])) and not np.isfinite(h.loss[k])
-    assert np.all(np.isnan(h.loss[k + 1:])) and np.all(np.isnan(h.grad_norms[k + 1:]))
+    assert np.all(np.isnan(h.loss[k + 1 :])) and np.all(np.isnan(h.grad_norms[k + 1 :]))
     assert np.all(np.isnan(h.update_ratios[k:]))
     assert math.isnan(h.final_loss)
 
@@ -209,8 +209,11 @@ def test_training_trajectory_matches_torch(optimizer):
     x, y = _regression(32)
     net = MLP([4, 8, 8, 1], "tanh", init="xavier_normal", bias_std=0.1, seed=7)
     tparams = [torch.tensor(p.copy(), requires_grad=True) for _, p in net.parameters()]
-    topt = (torch.optim.SGD(tparams, lr=0.05, momentum=0.9) if optimizer == "momentum"
-            else torch.optim.Adam(tparams, lr=0.05))
+    topt = (
+        torch.optim.SGD(tparams, lr=0.05, momentum=0.9)
+        if optimizer == "momentum"
+        else torch.optim.Adam(tparams, lr=0.05)
+    )
     tx, ty = torch.tensor(x), torch.tensor(y)
     losses = []
     for _ in range(6):

@@ -89,8 +89,9 @@ def test_nielsen_norms_equal_his_network2_backprop_on_the_same_weights():
     r = repro.nielsen(hidden_layers=(3,), images=200, n_seeds=1, seed=4)
     x, labels = digits("train", seed=4)
     x, y = x[:200], np.eye(10)[labels[:200]]
-    net = MLP([64, 30, 30, 30, 10], "sigmoid", init="lecun_normal", bias_std=1.0, loss="bce",
-              seed=np.random.default_rng(4))
+    net = MLP(
+        [64, 30, 30, 30, 10], "sigmoid", init="lecun_normal", bias_std=1.0, loss="bce", seed=np.random.default_rng(4)
+    )
     np.testing.assert_allclose(r.norms[0], _network2_bias_gradient(net, x, y), rtol=1e-10)
 
 
@@ -105,8 +106,9 @@ def test_nielsen_exercise_matches_closed_form_and_his_rounded_numbers():
     above = r.w > 4.0
     np.testing.assert_allclose(r.width[above], [_nielsen_width(w) for w in r.w[above]], rtol=1e-8)
     assert np.all(r.width[~above] == 0.0)
-    best = minimize_scalar(lambda w: -_nielsen_width(w), bounds=(4.0001, 20.0), method="bounded",
-                           options={"xatol": 1e-10})
+    best = minimize_scalar(
+        lambda w: -_nielsen_width(w), bounds=(4.0001, 20.0), method="bounded", options={"xatol": 1e-10}
+    )
     assert r.widest_at_w == pytest.approx(best.x, abs=1e-4)
     assert r.widest_width == pytest.approx(-best.fun, abs=1e-10)
     assert round(r.widest_width, 2) == 0.45 and round(r.widest_at_w, 1) == 6.9
@@ -200,8 +202,16 @@ def test_veit_effective_range_is_stable_across_seeds():
 # -- all of it ------------------------------------------------------------------------------------
 def test_scoreboard_counts_every_claim_of_every_reproduction():
     s = repro.scoreboard()
-    results = (repro.nielsen(), repro.nielsen_exercise(), repro.glorot(), repro.he(), repro.pascanu(), repro.saxe(),
-               repro.schoenholz(), repro.veit())
+    results = (
+        repro.nielsen(),
+        repro.nielsen_exercise(),
+        repro.glorot(),
+        repro.he(),
+        repro.pascanu(),
+        repro.saxe(),
+        repro.schoenholz(),
+        repro.veit(),
+    )
     claims = [c for r in results for c in r.claims]
     assert s.total_claims == len(claims) == int(s.claims.sum())
     assert s.total_agreeing == sum(c.agrees for c in claims) == int(s.agreeing.sum())
@@ -211,8 +221,16 @@ def test_scoreboard_counts_every_claim_of_every_reproduction():
 def test_every_result_tabulates_its_claims_and_describes_a_figure():
     from vgdocs.publish.present.tables import render_table
 
-    for r in (repro.nielsen(), repro.nielsen_exercise(), repro.glorot(), repro.he(), repro.pascanu(), repro.saxe(),
-              repro.schoenholz(), repro.veit()):
+    for r in (
+        repro.nielsen(),
+        repro.nielsen_exercise(),
+        repro.glorot(),
+        repro.he(),
+        repro.pascanu(),
+        repro.saxe(),
+        repro.schoenholz(),
+        repro.veit(),
+    ):
         text = render_table(r.table())
         assert "agrees?" in text and text.count("| yes |") == len(r.claims)
         fig = r.figure()

@@ -27,7 +27,7 @@ def test_scale_sweep_follows_mean_field_and_crosses_near_the_published_critical_
 def test_exploding_run_overflows_as_data_and_clipping_prevents_it():
     c = clipping_run()
     assert c.unclipped_overflow_step >= 0
-    assert np.isnan(c.final_loss[0]) and np.all(np.isnan(c.loss[0, c.unclipped_overflow_step + 1:]))
+    assert np.isnan(c.final_loss[0]) and np.all(np.isnan(c.loss[0, c.unclipped_overflow_step + 1 :]))
     assert c.overflow_step[1] == -1 and np.isfinite(c.clipped_final_loss)
     assert c.clipped_final_loss < c.clipped_first_loss
     assert c.clipped_clip_fraction > 0.5

@@ -19,8 +19,16 @@ GAMMA = {"tanh": 1.0, "relu": 1.0, "sigmoid": 0.25}
 
 
 def _rnn(nonlinearity, hidden, *, spectral_norm=None, recurrent_init="uniform", seed=0):
-    return RecurrentNet("rnn", 2, hidden, 1, nonlinearity=nonlinearity, recurrent_init=recurrent_init,
-                        spectral_norm=spectral_norm, seed=seed)
+    return RecurrentNet(
+        "rnn",
+        2,
+        hidden,
+        1,
+        nonlinearity=nonlinearity,
+        recurrent_init=recurrent_init,
+        spectral_norm=spectral_norm,
+        seed=seed,
+    )
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "sigmoid", "relu"])
@@ -65,7 +73,7 @@ def test_bound_is_reached_by_tanh_near_zero_with_scaled_orthogonal_weights(sigma
     x = 1e-6 * np.random.default_rng(0).normal(size=(2, 10, 2))
     svals = net.jacobian_singular_values(x, 9, [0, 3, 6, 9])
     lags = np.array([9, 6, 3, 0])
-    np.testing.assert_allclose(svals, np.broadcast_to((sigma ** lags)[:, None], svals.shape), rtol=1e-8)
+    np.testing.assert_allclose(svals, np.broadcast_to((sigma**lags)[:, None], svals.shape), rtol=1e-8)
 
 
 def test_nilpotent_recurrent_matrix_has_zero_eigenvalues_yet_the_gradient_grows():

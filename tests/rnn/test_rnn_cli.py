@@ -13,8 +13,22 @@ from vgdocs.engine.nets.recurrent import RecurrentNet
 
 @pytest.mark.parametrize(("model", "activation"), [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")])
 def test_profile_json_lag_norms_match_the_network_nearest_lag_first(capsys, model, activation):
-    argv = ["profile", "--model", model, "--activation", activation, "--steps", "7", "--width", "5",
-            "--batch", "6", "--seed", "2", "--json"]
+    argv = [
+        "profile",
+        "--model",
+        model,
+        "--activation",
+        activation,
+        "--steps",
+        "7",
+        "--width",
+        "5",
+        "--batch",
+        "6",
+        "--seed",
+        "2",
+        "--json",
+    ]
     assert cli.main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     # the CLI draws the weights first, then x, then y, all from one generator seeded with --seed

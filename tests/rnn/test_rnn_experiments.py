@@ -65,7 +65,7 @@ def test_stacked_training_equals_training_each_network_alone():
     loss, norm = _train(stacked, lambda: next(it), "adam", 0.05, 5, 0.5)
     for s, seed in enumerate((4, 9)):
         alone = RecurrentNet("lstm", 2, 3, seed=[seed])
-        it1 = iter([(x[s:s + 1], y[s:s + 1]) for x, y in batches])
+        it1 = iter([(x[s : s + 1], y[s : s + 1]) for x, y in batches])
         loss1, norm1 = _train(alone, lambda it1=it1: next(it1), "adam", 0.05, 5, 0.5)
         np.testing.assert_allclose(loss[:, s], loss1[:, 0], rtol=1e-12)
         np.testing.assert_allclose(norm[:, s], norm1[:, 0], rtol=1e-12)
@@ -76,8 +76,10 @@ def test_stacked_training_equals_training_each_network_alone():
 
 def test_per_network_clipping_equals_clip_by_global_norm_on_each_network():
     rng = np.random.default_rng(3)
-    grads = [rng.normal(size=(4, 5, 3)) * np.array([0.01, 1.0, 10.0, 1e160])[:, None, None],
-             rng.normal(size=(4, 7)) * np.array([0.01, 1.0, 10.0, 1e160])[:, None]]
+    grads = [
+        rng.normal(size=(4, 5, 3)) * np.array([0.01, 1.0, 10.0, 1e160])[:, None, None],
+        rng.normal(size=(4, 7)) * np.array([0.01, 1.0, 10.0, 1e160])[:, None],
+    ]
     grads[1][2, 0] = np.nan  # a network whose gradient overflowed stays as it is
     expected = [clip_by_global_norm([g[s] for g in grads], 1.0) for s in range(4)]
     norms = _clip_per_network(grads, 1.0)
@@ -111,7 +113,7 @@ def test_clipping_at_an_unreached_threshold_changes_nothing_and_real_clipping_su
     np.testing.assert_array_equal(never.loss[0], never.loss[1])
     clipped = clipping(steps=10)
     assert clipped.overflow_step > 0
-    assert np.all(np.isnan(clipped.loss[0, clipped.overflow_step:]))  # the run stopped after it
+    assert np.all(np.isnan(clipped.loss[0, clipped.overflow_step :]))  # the run stopped after it
     assert np.all(np.isfinite(clipped.loss[1]))
     assert clipped.unclipped_peak_norm > clipped.max_norm
     assert isinstance(clipped.figure(), Figure)

@@ -90,7 +90,7 @@ def test_hidden_state_gradient_matches_finite_differences(cell, nonlinearity):
 
     def loss_from(k, hk):
         c0 = c[:, k] if c is not None else None
-        h_rest, _ = net.forward(x[:, k + 1:], h0=hk, c0=c0)
+        h_rest, _ = net.forward(x[:, k + 1 :], h0=hk, c0=c0)
         out = h_rest[:, -1] @ p["W_out"].T + p["b_out"]
         return float(np.mean((out - y) ** 2))
 
@@ -118,7 +118,7 @@ def test_jacobian_matches_finite_differences_of_the_forward_pass(cell, nonlinear
                 if k == t:
                     ht = hp
                 else:
-                    ht = net.forward(x[:, k + 1:t + 1], h0=hp, c0=c[:, k] if c is not None else None)[0][:, -1]
+                    ht = net.forward(x[:, k + 1 : t + 1], h0=hp, c0=c[:, k] if c is not None else None)[0][:, -1]
                 fd[:, :, u] = ht / (2 * H_STEP) if sign > 0 else fd[:, :, u] - ht / (2 * H_STEP)
         for b in range(B):
             rel = _rel(jac[j, b], fd[b])

@@ -52,8 +52,17 @@ def _torch_copy(net):
 @pytest.mark.parametrize(("cell", "nonlinearity"), CELLS)
 def test_loss_outputs_and_every_gradient_match_torch(cell, nonlinearity, readout, loss):
     rng = np.random.default_rng(7)
-    net = RecurrentNet(cell, I, HID, O, nonlinearity=nonlinearity, readout=readout, loss=loss,
-                       forget_bias=1.0 if cell == "lstm" else None, seed=11)
+    net = RecurrentNet(
+        cell,
+        I,
+        HID,
+        O,
+        nonlinearity=nonlinearity,
+        readout=readout,
+        loss=loss,
+        forget_bias=1.0 if cell == "lstm" else None,
+        seed=11,
+    )
     x = rng.normal(size=(B, T, I))
     lead = (B,) if readout == "last" else (B, T)
     y = rng.integers(0, O, size=lead) if loss == "softmax_ce" else rng.normal(size=(*lead, O))
@@ -64,7 +73,7 @@ def test_loss_outputs_and_every_gradient_match_torch(cell, nonlinearity, readout
     # step the module one time step at a time so each h_k is a tensor whose .grad is the total dL/dh_k
     state, steps = None, []
     for t in range(T):
-        _, state = mod(xt[:, t:t + 1], state)
+        _, state = mod(xt[:, t : t + 1], state)
         h_t = state[0] if cell == "lstm" else state
         h_t.retain_grad()
         steps.append(h_t)
@@ -116,13 +125,14 @@ def test_jacobian_matches_torch_jacrev(cell, nonlinearity):
     ours = net.jacobians(x, t, [k])[0]
     h, c = net.forward(x)
     mod, _ = _torch_copy(net)
-    rest = torch.tensor(x[:, k + 1:t + 1])
+    rest = torch.tensor(x[:, k + 1 : t + 1])
     for b in range(B):
+
         def run(hk, b=b):
             state = hk[None, None]
             if cell == "lstm":
                 state = (state, torch.tensor(c[b, k])[None, None])
-            return mod(rest[b:b + 1], state)[0][0, -1]
+            return mod(rest[b : b + 1], state)[0][0, -1]
 
         ref = torch.func.jacrev(run)(torch.tensor(h[b, k]))
         assert _rel(ours[b], ref) <= TOL

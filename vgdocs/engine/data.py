@@ -55,8 +55,9 @@ def moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, 
     rng = rng_from("seed", seed)
     n_out = n // 2
     t_out, t_in = np.linspace(0.0, math.pi, n_out), np.linspace(0.0, math.pi, n - n_out)
-    x = np.vstack([np.column_stack([np.cos(t_out), np.sin(t_out)]),
-                   np.column_stack([1.0 - np.cos(t_in), 0.5 - np.sin(t_in)])])
+    x = np.vstack(
+        [np.column_stack([np.cos(t_out), np.sin(t_out)]), np.column_stack([1.0 - np.cos(t_in), 0.5 - np.sin(t_in)])]
+    )
     y = np.repeat(np.array([0, 1], dtype=np.int64), [n_out, n - n_out])
     order = rng.permutation(n)
     x, y = x[order], y[order]

@@ -124,16 +124,36 @@ def diagnose(
         small = int(np.argmin(norms)) + 1
         verdict, why = "vanishing", f"layer {small} has gradient norm {norms[small - 1]:.3g} < min_norm {min_norm:g}"
     else:
-        verdict, why = "healthy", (f"{where}: ratio {ratio:.3g} within [{vanishing_ratio:g}, {exploding_ratio:g}] "
-                                   f"(per-layer factor {factor:.3g})")
+        verdict, why = (
+            "healthy",
+            (
+                f"{where}: ratio {ratio:.3g} within [{vanishing_ratio:g}, {exploding_ratio:g}] "
+                f"(per-layer factor {factor:.3g})"
+            ),
+        )
     sat_layers = _over(saturated, saturated_threshold)
     dead_layers = _over(dead, dead_threshold)
     if sat_layers:
         why += f"; over {saturated_threshold:.0%} saturated in {_layer_list(sat_layers)}"
     if dead_layers:
         why += f"; over {dead_threshold:.0%} dead units in {_layer_list(dead_layers)}"
-    return Diagnosis(verdict, ratio, factor, n, vanishing_ratio, exploding_ratio, max_norm, min_norm, saturated, dead,
-                     saturated_threshold, dead_threshold, sat_layers, dead_layers, f"{verdict}: {why}")
+    return Diagnosis(
+        verdict,
+        ratio,
+        factor,
+        n,
+        vanishing_ratio,
+        exploding_ratio,
+        max_norm,
+        min_norm,
+        saturated,
+        dead,
+        saturated_threshold,
+        dead_threshold,
+        sat_layers,
+        dead_layers,
+        f"{verdict}: {why}",
+    )
 
 
 def saturated_fraction(a: np.ndarray, activation: str) -> float:

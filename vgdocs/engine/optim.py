@@ -27,8 +27,9 @@ class Optimizer:
     parameters in the same order on every step.
     """
 
-    def __init__(self, name: str, lr: float, momentum: float, betas: tuple[float, float], eps: float,
-                 weight_decay: float) -> None:
+    def __init__(
+        self, name: str, lr: float, momentum: float, betas: tuple[float, float], eps: float, weight_decay: float
+    ) -> None:
         self.name, self.lr, self.momentum = name, lr, momentum
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
         self.t = 0
@@ -36,8 +37,10 @@ class Optimizer:
         self._v: list[np.ndarray] = []
 
     def __repr__(self) -> str:
-        return (f"Optimizer({self.name!r}, lr={self.lr:g}, momentum={self.momentum:g}, betas={self.betas}, "
-                f"eps={self.eps:g}, weight_decay={self.weight_decay:g})")
+        return (
+            f"Optimizer({self.name!r}, lr={self.lr:g}, momentum={self.momentum:g}, betas={self.betas}, "
+            f"eps={self.eps:g}, weight_decay={self.weight_decay:g})"
+        )
 
     def step(self, params: Sequence[np.ndarray | tuple[str, np.ndarray]], grads: Sequence[np.ndarray]) -> None:
         """Apply one update to `params` (arrays, or (name, array) pairs as from `MLP.parameters()`)."""

@@ -191,8 +191,7 @@ def _act(value: object) -> Activation:
 
 
 def _sigmas(sigma_w2: object, sigma_b2: object) -> tuple[float, float]:
-    return (finite_float("sigma_w2", sigma_w2, positive=True),
-            finite_float("sigma_b2", sigma_b2, nonnegative=True))
+    return (finite_float("sigma_w2", sigma_w2, positive=True), finite_float("sigma_b2", sigma_b2, nonnegative=True))
 
 
 def _variance(name: str, q: object) -> float:

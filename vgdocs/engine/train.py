@@ -109,7 +109,7 @@ def train(
             if batch < n:
                 if pos + batch > n:
                     order, pos = rng.permutation(n), 0
-                idx = order[pos:pos + batch]
+                idx = order[pos : pos + batch]
                 pos += batch
                 xb, yb = x[idx], y[idx]
             else:
@@ -140,10 +140,20 @@ def train(
             overflow = steps  # the last update itself overflowed the weights
         change = np.array([np.linalg.norm(w - w0) / np.linalg.norm(w0) for w, w0 in zip(weights, start, strict=True)])
     return History(
-        steps=rec.steps, loss=rec.loss, accuracy=rec.accuracy, grad_norms=rec.grad_norms,
-        delta_norms=rec.delta_norms, update_ratios=rec.update_ratios, saturated=rec.saturated, dead=rec.dead,
-        weight_change=change, overflow_step=overflow, final_loss=float(final),
-        clip_fraction=clipped / taken if taken else 0.0, eval_loss=rec.eval_loss, eval_accuracy=rec.eval_accuracy,
+        steps=rec.steps,
+        loss=rec.loss,
+        accuracy=rec.accuracy,
+        grad_norms=rec.grad_norms,
+        delta_norms=rec.delta_norms,
+        update_ratios=rec.update_ratios,
+        saturated=rec.saturated,
+        dead=rec.dead,
+        weight_change=change,
+        overflow_step=overflow,
+        final_loss=float(final),
+        clip_fraction=clipped / taken if taken else 0.0,
+        eval_loss=rec.eval_loss,
+        eval_accuracy=rec.eval_accuracy,
         seed=seed if isinstance(seed, int) else None,
     )
 
@@ -180,8 +190,9 @@ class _Recorder:
         self.loss[row] = tape.loss
         self.grad_norms[row] = tape.grad_norms
         self.delta_norms[row] = tape.delta_norms
-        self.update_ratios[row] = [np.linalg.norm(w - b) / np.linalg.norm(b)
-                                   for w, b in zip(weights, before, strict=True)]
+        self.update_ratios[row] = [
+            np.linalg.norm(w - b) / np.linalg.norm(b) for w, b in zip(weights, before, strict=True)
+        ]
         if self.accuracy is not None:
             self.accuracy[row] = accuracy(tape.output, y, self.net.loss_name)
         for i, (layer, tap) in enumerate(zip(self.net.layers[:-1], tape.hidden, strict=True)):

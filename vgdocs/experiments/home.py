@@ -39,11 +39,17 @@ class Headline(Result):
 
     def table(self, which: str | None = None) -> Table:
         """One row per network: the first and last hidden layers' gradient norms and their ratio."""
-        rows = tuple((lab, float(g[0]), float(g[self.depth - 1]), float(r))
-                     for lab, g, r in zip(self.labels, self.grad_norms, self.first_over_last_hidden, strict=True))
-        return Table(("network", "‖dL/dW‖ at layer 1", f"at layer {self.depth}", "ratio"), rows, bar_column=3,
-                     caption="Gradient reaching the first hidden layer versus the last one.",
-                     formats=(None, ".3g", ".3g", ".3g"))
+        rows = tuple(
+            (lab, float(g[0]), float(g[self.depth - 1]), float(r))
+            for lab, g, r in zip(self.labels, self.grad_norms, self.first_over_last_hidden, strict=True)
+        )
+        return Table(
+            ("network", "‖dL/dW‖ at layer 1", f"at layer {self.depth}", "ratio"),
+            rows,
+            bar_column=3,
+            caption="Gradient reaching the first hidden layer versus the last one.",
+            formats=(None, ".3g", ".3g", ".3g"),
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Log-scale ||dL/dW|| against layer, one line per network."""
@@ -53,9 +59,9 @@ class Headline(Result):
         return Figure(
             panels=(Panel(series, "layer (1 = input side)", "‖dL/dW‖", logy=True),),
             alt=f"Log-scale plot of the weight-gradient norm at each of the {self.depth + 1} layers of a "
-                f"{self.depth}-hidden-layer network on handwritten digits. Between its largest and smallest layer the "
-                f"sigmoid network's gradient spans {self.sigmoid_span:.1f} orders of magnitude, falling towards "
-                f"the input; {others}.",
+            f"{self.depth}-hidden-layer network on handwritten digits. Between its largest and smallest layer the "
+            f"sigmoid network's gradient spans {self.sigmoid_span:.1f} orders of magnitude, falling towards "
+            f"the input; {others}.",
             title=f"Gradient norm per layer, {self.depth} hidden layers, at initialisation",
         )
 
@@ -74,6 +80,14 @@ def headline(depth: int = 20, width: int = 64, batch: int = 256, *, seed: int = 
         norms.append(net.gradients(xb, yb).grad_norms)
     g = np.array(norms)
     spans = np.log10(g.max(axis=1) / g.min(axis=1))
-    return Headline(seed=seed, depth=depth, width=width, batch=batch, labels=tuple(n[-1] for n in NETWORKS),
-                    grad_norms=g, first_over_last_hidden=g[:, 0] / g[:, depth - 1], spans=spans,
-                    sigmoid_span=float(spans[0]))
+    return Headline(
+        seed=seed,
+        depth=depth,
+        width=width,
+        batch=batch,
+        labels=tuple(n[-1] for n in NETWORKS),
+        grad_norms=g,
+        first_over_last_hidden=g[:, 0] / g[:, depth - 1],
+        spans=spans,
+        sigmoid_span=float(spans[0]),
+    )

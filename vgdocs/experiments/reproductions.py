@@ -220,15 +220,21 @@ class NielsenLayers(Result):
     def table(self, which: str | None = None) -> Table:
         """Default: the ratio claims. "norms": each layer's norm, his and ours."""
         if choice("which", which or "claims", ("claims", "norms")) == "claims":
-            return _claims_table(self.claims, "Ratio of the bias-gradient norms of successive hidden layers "
-                                 f"(layer 1 next to the input); ours: geometric mean over {self.n_seeds} networks.")
+            return _claims_table(
+                self.claims,
+                "Ratio of the bias-gradient norms of successive hidden layers "
+                f"(layer 1 next to the input); ours: geometric mean over {self.n_seeds} networks.",
+            )
         rows = []
         for h, ours, his in zip(self.hidden_layers, self.norms, self.published_norms, strict=True):
             for layer, (o, p) in enumerate(zip(ours, his, strict=True), start=1):
                 rows.append((_net_name(self.inputs, h, self.hidden_width), layer, p, float(o)))
-        return Table(("network", "hidden layer", "Nielsen (MNIST, 784 inputs)", f"ours (digits, {self.inputs} inputs)"),
-                     tuple(rows), caption="Norm of the average bias gradient per hidden layer at initialisation.",
-                     formats=(None, None, ".3g", ".3g"))
+        return Table(
+            ("network", "hidden layer", "Nielsen (MNIST, 784 inputs)", f"ours (digits, {self.inputs} inputs)"),
+            tuple(rows),
+            caption="Norm of the average bias gradient per hidden layer at initialisation.",
+            formats=(None, None, ".3g", ".3g"),
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Log-scale norm per hidden layer for each network: ours solid, Nielsen's as markers."""
@@ -240,8 +246,8 @@ class NielsenLayers(Result):
         return Figure(
             panels=(Panel(tuple(series), "hidden layer (1 = next to the input)", "‖∂C/∂b‖", logy=True),),
             alt=f"Log-scale plot of the bias-gradient norm in each hidden layer of sigmoid networks with "
-                f"{', '.join(str(h) for h in self.hidden_layers)} hidden layers. Our lines and Nielsen's markers "
-                f"fall together, by a factor of about {1 / self.mean_ratio:.2g} per layer towards the input.",
+            f"{', '.join(str(h) for h in self.hidden_layers)} hidden layers. Our lines and Nielsen's markers "
+            f"fall together, by a factor of about {1 / self.mean_ratio:.2g} per layer towards the input.",
             title="Nielsen's sigmoid networks, rerun on the digits",
         )
 
@@ -251,8 +257,14 @@ def _net_name(inputs: int, hidden: int, width: int) -> str:
 
 
 @experiment("reproductions.nielsen")
-def nielsen(hidden_layers: Sequence[int] = (2, 3, 4), *, images: int = NIELSEN_IMAGES, n_seeds: int = 20,
-            band: float = 1.5, seed: int = 0) -> NielsenLayers:
+def nielsen(
+    hidden_layers: Sequence[int] = (2, 3, 4),
+    *,
+    images: int = NIELSEN_IMAGES,
+    n_seeds: int = 20,
+    band: float = 1.5,
+    seed: int = 0,
+) -> NielsenLayers:
     """Nielsen's ch. 5 measurement on the 8x8 digits: sigmoid nets, N(0, 1/n_in) weights, N(0, 1) biases.
 
     The cost is the cross-entropy on one-hot targets, as in his network2; vgdocs averages it over
@@ -274,8 +286,14 @@ def nielsen(hidden_layers: Sequence[int] = (2, 3, 4), *, images: int = NIELSEN_I
     for h in hidden:
         logs = np.empty((n_seeds, h))
         for s in range(n_seeds):
-            net = MLP([x.shape[1], *[NIELSEN_HIDDEN_WIDTH] * h, 10], "sigmoid", init="lecun_normal", bias_std=1.0,
-                      loss="bce", seed=rng_from("seed", seed + s))
+            net = MLP(
+                [x.shape[1], *[NIELSEN_HIDDEN_WIDTH] * h, 10],
+                "sigmoid",
+                init="lecun_normal",
+                bias_std=1.0,
+                loss="bce",
+                seed=rng_from("seed", seed + s),
+            )
             logs[s] = np.log(net.gradients(x, y).bias_grad_norms[:-1] * y.shape[1])
         log_ratio = logs[:, :-1] - logs[:, 1:]
         norms.append(np.exp(logs.mean(axis=0)))
@@ -284,14 +302,30 @@ def nielsen(hidden_layers: Sequence[int] = (2, 3, 4), *, images: int = NIELSEN_I
         his = NIELSEN_NORMS[h]
         for layer in range(h - 1):
             pair = f"‖{DELTA}{_sup(layer + 1)}‖ / ‖{DELTA}{_sup(layer + 2)}‖"
-            claims.append(_claim("nielsen", f"{h} hidden layers: {pair}", his[layer] / his[layer + 1],
-                                 ratios[-1][layer], Criterion("factor", band)))
+            claims.append(
+                _claim(
+                    "nielsen",
+                    f"{h} hidden layers: {pair}",
+                    his[layer] / his[layer + 1],
+                    ratios[-1][layer],
+                    Criterion("factor", band),
+                )
+            )
     published_ratios = tuple(np.array(NIELSEN_NORMS[h][:-1]) / np.array(NIELSEN_NORMS[h][1:]) for h in hidden)
     return NielsenLayers(
-        seed=seed, inputs=x.shape[1], hidden_width=NIELSEN_HIDDEN_WIDTH, images=images, n_seeds=n_seeds,
-        hidden_layers=hidden, norms=tuple(norms), ratios=tuple(ratios), ratio_spread=tuple(spreads),
+        seed=seed,
+        inputs=x.shape[1],
+        hidden_width=NIELSEN_HIDDEN_WIDTH,
+        images=images,
+        n_seeds=n_seeds,
+        hidden_layers=hidden,
+        norms=tuple(norms),
+        ratios=tuple(ratios),
+        ratio_spread=tuple(spreads),
         typical_spread=float(np.exp(np.mean(np.log(np.concatenate(spreads))))),
-        published_norms=tuple(NIELSEN_NORMS[h] for h in hidden), published_ratios=published_ratios, band=band,
+        published_norms=tuple(NIELSEN_NORMS[h] for h in hidden),
+        published_ratios=published_ratios,
+        band=band,
         mean_ratio=float(np.exp(np.mean(np.log(np.concatenate(ratios))))),
         published_mean_ratio=float(np.exp(np.mean(np.log(np.concatenate(published_ratios))))),
         claims=tuple(claims),
@@ -316,19 +350,24 @@ class NielsenExercise(Result):
 
     def table(self, which: str | None = None) -> Table:
         """The three claims of the exercise."""
-        return _claims_table(self.claims, "Nielsen's exercise, solved numerically (root finding and maximisation "
-                             "on vgdocs' sigmoid; no closed form used).")
+        return _claims_table(
+            self.claims,
+            "Nielsen's exercise, solved numerically (root finding and maximisation "
+            "on vgdocs' sigmoid; no closed form used).",
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Width of the amplifying input range against |w|, with the maximum and Nielsen's value marked."""
-        series = (Series("width of the range of a", self.w, self.width, "line"),
-                  Series("our maximum", np.array([self.widest_at_w]), np.array([self.widest_width]), "markers"),
-                  Series("Nielsen", np.array([NIELSEN_WIDEST_AT_W]), np.array([NIELSEN_WIDEST_WIDTH]), "markers"))
+        series = (
+            Series("width of the range of a", self.w, self.width, "line"),
+            Series("our maximum", np.array([self.widest_at_w]), np.array([self.widest_width]), "markers"),
+            Series("Nielsen", np.array([NIELSEN_WIDEST_AT_W]), np.array([NIELSEN_WIDEST_WIDTH]), "markers"),
+        )
         return Figure(
             panels=(Panel(series, "|w|", f"width of {{a : |w {SIGMA}{PRIME}(wa + b)| {GE} 1}}"),),
             alt=f"Line plot of the width of the input range where a sigmoid layer amplifies a gradient, against the "
-                f"weight |w|. It is zero up to |w| = {self.threshold_w:.3g}, peaks at {self.widest_width:.2f} near "
-                f"|w| = {self.widest_at_w:.2f}, and then shrinks slowly; Nielsen's published point sits on the peak.",
+            f"weight |w|. It is zero up to |w| = {self.threshold_w:.3g}, peaks at {self.widest_width:.2f} near "
+            f"|w| = {self.widest_at_w:.2f}, and then shrinks slowly; Nielsen's published point sits on the peak.",
             title="A sigmoid layer amplifies only in a narrow window",
         )
 
@@ -345,8 +384,7 @@ def nielsen_exercise(w_max: float = 20.0, points: int = 161, *, seed: int = 0) -
     def scalar_slope(x: float) -> float:
         return float(slope(np.array([x]))[0])
 
-    peak = minimize_scalar(lambda x: -scalar_slope(x), bounds=(-5.0, 5.0), method="bounded",
-                           options={"xatol": 1e-12})
+    peak = minimize_scalar(lambda x: -scalar_slope(x), bounds=(-5.0, 5.0), method="bounded", options={"xatol": 1e-12})
     x_peak, max_slope = float(peak.x), -float(peak.fun)
     threshold = 1.0 / max_slope
 
@@ -361,28 +399,52 @@ def nielsen_exercise(w_max: float = 20.0, points: int = 161, *, seed: int = 0) -
     best = minimize_scalar(lambda w: -width(w), bounds=(threshold, w_max), method="bounded", options={"xatol": 1e-10})
     grid = np.linspace(1.0, w_max, points)
     claims = (
-        _claim("nielsen", f"smallest |w| with |w {SIGMA}{PRIME}| {GE} 1 possible", NIELSEN_THRESHOLD_W, threshold,
-               Criterion("absolute", 0.005)),
-        _claim("nielsen", "|w| where the input range is widest", NIELSEN_WIDEST_AT_W, float(best.x),
-               Criterion("absolute", 0.05)),
+        _claim(
+            "nielsen",
+            f"smallest |w| with |w {SIGMA}{PRIME}| {GE} 1 possible",
+            NIELSEN_THRESHOLD_W,
+            threshold,
+            Criterion("absolute", 0.005),
+        ),
+        _claim(
+            "nielsen",
+            "|w| where the input range is widest",
+            NIELSEN_WIDEST_AT_W,
+            float(best.x),
+            Criterion("absolute", 0.05),
+        ),
         _claim("nielsen", "widest input range", NIELSEN_WIDEST_WIDTH, -float(best.fun), Criterion("absolute", 0.005)),
     )
-    return NielsenExercise(seed=seed, w=grid, width=np.array([width(float(w)) for w in grid]), threshold_w=threshold,
-                           widest_at_w=float(best.x), widest_width=-float(best.fun), claims=claims)
+    return NielsenExercise(
+        seed=seed,
+        w=grid,
+        width=np.array([width(float(w)) for w in grid]),
+        threshold_w=threshold,
+        widest_at_w=float(best.x),
+        widest_width=-float(best.fun),
+        claims=claims,
+    )
 
 
 def _max_slope(name: str) -> tuple[float, float]:
     """(max f'(x), argmax) of activation `name`, found by bounded numerical maximisation on [-5, 5]."""
     slope = activation(name).derivative
-    best = minimize_scalar(lambda x: -float(slope(np.array([x]))[0]), bounds=(-5.0, 5.0), method="bounded",
-                           options={"xatol": 1e-12})
+    best = minimize_scalar(
+        lambda x: -float(slope(np.array([x]))[0]), bounds=(-5.0, 5.0), method="bounded", options={"xatol": 1e-12}
+    )
     return -float(best.fun), float(best.x)
 
 
 # -- Glorot & Bengio: "standard" versus normalised initialisation ----------------------------------
 GLOROT_INITS = ("standard", "xavier_uniform")
-_INIT_LABEL = {"standard": "standard", "xavier_uniform": "Xavier", "xavier_normal": "Xavier", "he_normal": "He",
-               "orthogonal": "orthogonal", "lecun_normal": "Gaussian N(0, 1/n)"}
+_INIT_LABEL = {
+    "standard": "standard",
+    "xavier_uniform": "Xavier",
+    "xavier_normal": "Xavier",
+    "he_normal": "He",
+    "orthogonal": "orthogonal",
+    "lecun_normal": "Gaussian N(0, 1/n)",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -409,9 +471,12 @@ class GlorotVariance(Result):
 
     def table(self, which: str | None = None) -> Table:
         """The claims for both initialisations."""
-        return _claims_table(self.claims, f"{self.depth}-layer tanh network of width {self.width}, inputs "
-                             f"N(0, {self.input_std:g}²) so every unit sits in tanh's linear regime; "
-                             f"{self.n_seeds} seeds, {self.batch} examples each.")
+        return _claims_table(
+            self.claims,
+            f"{self.depth}-layer tanh network of width {self.width}, inputs "
+            f"N(0, {self.input_std:g}²) so every unit sits in tanh's linear regime; "
+            f"{self.n_seeds} seeds, {self.batch} examples each.",
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Two panels: Var[dL/dz] and Var[dL/dW] per layer (log), one line per initialisation."""
@@ -419,21 +484,29 @@ class GlorotVariance(Result):
         left = tuple(Series(_INIT_LABEL[i], k, self.backprop_var[j]) for j, i in enumerate(self.inits))
         right = tuple(Series(_INIT_LABEL[i], k, self.weight_grad_var[j]) for j, i in enumerate(self.inits))
         return Figure(
-            panels=(Panel(left, "hidden layer (1 = input side)", "Var[∂L/∂z] / top layer", "back-propagated",
-                          logy=True),
-                    Panel(right, "hidden layer (1 = input side)", "Var[∂L/∂W] / top layer", "weight gradients",
-                          logy=True)),
+            panels=(
+                Panel(left, "hidden layer (1 = input side)", "Var[∂L/∂z] / top layer", "back-propagated", logy=True),
+                Panel(right, "hidden layer (1 = input side)", "Var[∂L/∂W] / top layer", "weight gradients", logy=True),
+            ),
             alt=f"Two log-scale plots over the {self.depth} hidden layers of a tanh network. Left: with the standard "
-                f"initialisation the back-propagated variance falls by a factor of about "
-                f"{self.backprop_shrink[0]:.2g} per layer towards the input; with Xavier it stays level. Right: "
-                f"the weight-gradient variance stays level under both.",
+            f"initialisation the back-propagated variance falls by a factor of about "
+            f"{self.backprop_shrink[0]:.2g} per layer towards the input; with Xavier it stays level. Right: "
+            f"the weight-gradient variance stays level under both.",
             title="Glorot and Bengio's observation: the signal shrinks, the weight gradients do not",
         )
 
 
 @experiment("reproductions.glorot")
-def glorot(depth: int = 10, width: int = 128, batch: int = 256, *, input_std: float = 0.1, n_seeds: int = 4,
-           tolerance: float = 0.15, seed: int = 0) -> GlorotVariance:
+def glorot(
+    depth: int = 10,
+    width: int = 128,
+    batch: int = 256,
+    *,
+    input_std: float = 0.1,
+    n_seeds: int = 4,
+    tolerance: float = 0.15,
+    seed: int = 0,
+) -> GlorotVariance:
     """Variance of dL/dz and dL/dW per layer of a tanh net under "standard" and Xavier initialisation.
 
     Inputs N(0, input_std^2) and targets N(0, 1) under MSE; `tolerance` is the relative band of the claims.
@@ -463,18 +536,28 @@ def glorot(depth: int = 10, width: int = 128, batch: int = 256, *, input_std: fl
     w_factor = weight_arr[:, 0] ** (-1.0 / (depth - 1))
     band = Criterion("relative", tolerance)
     claims = []
-    for j, (init, published) in enumerate(zip(GLOROT_INITS, (GLOROT_STANDARD_N_VAR, GLOROT_XAVIER_N_VAR),
-                                              strict=True)):
+    for j, (init, published) in enumerate(zip(GLOROT_INITS, (GLOROT_STANDARD_N_VAR, GLOROT_XAVIER_N_VAR), strict=True)):
         name = _INIT_LABEL[init]
         claims += [
             _claim("glorot", f"{name}: n Var[W]", published, n_var[j], Criterion("relative", 0.05)),
             _claim("glorot", f"{name}: Var[∂L/∂z], factor lost per layer going down", 1.0 / published, shrink[j], band),
             _claim("glorot", f"{name}: Var[∂L/∂W], factor lost per layer going down", 1.0, w_factor[j], band),
         ]
-    return GlorotVariance(seed=seed, depth=depth, width=width, batch=batch, input_std=input_std, n_seeds=n_seeds,
-                          inits=GLOROT_INITS, n_var_w=np.array(n_var), backprop_var=backprop_arr,
-                          weight_grad_var=weight_arr, backprop_shrink=shrink, weight_grad_factor=w_factor,
-                          claims=tuple(claims))
+    return GlorotVariance(
+        seed=seed,
+        depth=depth,
+        width=width,
+        batch=batch,
+        input_std=input_std,
+        n_seeds=n_seeds,
+        inits=GLOROT_INITS,
+        n_var_w=np.array(n_var),
+        backprop_var=backprop_arr,
+        weight_grad_var=weight_arr,
+        backprop_shrink=shrink,
+        weight_grad_factor=w_factor,
+        claims=tuple(claims),
+    )
 
 
 # -- He et al.: the factor 2 for ReLU --------------------------------------------------------------
@@ -510,9 +593,12 @@ class HeReLU(Result):
 
     def table(self, which: str | None = None) -> Table:
         """The variance and training claims."""
-        return _claims_table(self.claims, f"{self.depth}-layer ReLU networks of width {self.width}. Variance over "
-                             f"{self.n_seeds} seeds of {self.batch} random inputs; training: SGD with momentum "
-                             f"{self.momentum:g}, lr {self.lr:g}, {self.steps} steps of {self.batch_size} digits.")
+        return _claims_table(
+            self.claims,
+            f"{self.depth}-layer ReLU networks of width {self.width}. Variance over "
+            f"{self.n_seeds} seeds of {self.batch} random inputs; training: SGD with momentum "
+            f"{self.momentum:g}, lr {self.lr:g}, {self.steps} steps of {self.batch_size} digits.",
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Left: Var[z^l] per layer with the paper's prediction dashed; right: training loss."""
@@ -524,19 +610,31 @@ class HeReLU(Result):
             left.append(Series(f"{name}, (n Var[w] / 2)^(l-1)", k, HE_FACTOR[init] ** (k - 1.0), "dashed"))
             right.append(Series(name, self.steps_recorded, self.loss[j]))
         return Figure(
-            panels=(Panel(tuple(left), "hidden layer l", "Var[z^l] / Var[z^1]", "signal variance", logy=True),
-                    Panel(tuple(right), "training step", "training loss", "training")),
+            panels=(
+                Panel(tuple(left), "hidden layer l", "Var[z^l] / Var[z^1]", "signal variance", logy=True),
+                Panel(tuple(right), "training step", "training loss", "training"),
+            ),
             alt=f"Left: log-scale signal variance over the {self.depth} layers of a ReLU network; under Xavier it "
-                f"halves at every layer, to {self.signal_var[0, -1]:.2g} of the first layer's, under He it stays "
-                f"level, each on its dashed prediction. Right: training loss; the Xavier network stays at "
-                f"{self.final_loss[0]:.3g} while the He network falls to {self.final_loss[1]:.3g}.",
+            f"halves at every layer, to {self.signal_var[0, -1]:.2g} of the first layer's, under He it stays "
+            f"level, each on its dashed prediction. Right: training loss; the Xavier network stays at "
+            f"{self.final_loss[0]:.3g} while the He network falls to {self.final_loss[1]:.3g}.",
             title=f"He et al.'s {self.depth}-layer ReLU network: Xavier stalls, He trains",
         )
 
 
 @experiment("reproductions.he")
-def he(depth: int = HE_DEPTH, width: int = 64, batch: int = 256, *, n_seeds: int = 2, steps: int = 100,
-       lr: float = 0.005, momentum: float = 0.9, batch_size: int = 64, seed: int = 0) -> HeReLU:
+def he(
+    depth: int = HE_DEPTH,
+    width: int = 64,
+    batch: int = 256,
+    *,
+    n_seeds: int = 2,
+    steps: int = 100,
+    lr: float = 0.005,
+    momentum: float = 0.9,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> HeReLU:
     """Var[z^l] per layer of a `depth`-layer ReLU net (Xavier vs He) and `steps` of momentum SGD on the digits."""
     depth, width, batch = positive_int("depth", depth), positive_int("width", width), positive_int("batch", batch)
     n_seeds, steps = positive_int("n_seeds", n_seeds), positive_int("steps", steps)
@@ -556,8 +654,16 @@ def he(depth: int = HE_DEPTH, width: int = 64, batch: int = 256, *, n_seeds: int
         signal.append(np.exp(logs - logs[0]))
         net = MLP([x_train.shape[1], *[width] * depth, 10], "relu", init=init, loss="softmax_ce", seed=seed)
         start = net.loss(x_train, y_train)
-        history = train(net, x_train, y_train, optimizer=make_optimizer("momentum", lr, momentum=momentum),
-                        steps=steps, batch_size=batch_size, record_every=record, seed=seed)
+        history = train(
+            net,
+            x_train,
+            y_train,
+            optimizer=make_optimizer("momentum", lr, momentum=momentum),
+            steps=steps,
+            batch_size=batch_size,
+            record_every=record,
+            seed=seed,
+        )
         losses.append((history.steps, history.loss, start, history.final_loss))
     signal_arr = np.array(signal)
     factor = signal_arr[:, -1] ** (1.0 / (depth - 1))
@@ -572,12 +678,27 @@ def he(depth: int = HE_DEPTH, width: int = 64, batch: int = 256, *, n_seeds: int
         _claim("he", f"{depth} layers, Xavier: training loss drop", "stalls", drop[0], Criterion("at_most", 0.01)),
         _claim("he", f"{depth} layers, He: training loss drop", "converges", drop[1], Criterion("at_least", 0.2)),
     ]
-    return HeReLU(seed=seed, depth=depth, width=width, batch=batch, n_seeds=n_seeds, inits=HE_INITS,
-                  signal_var=signal_arr, factor=factor,
-                  predicted_last=np.array([HE_FACTOR[i] ** (depth - 1) for i in HE_INITS]), steps=steps, lr=lr,
-                  momentum=momentum, batch_size=batch_size, steps_recorded=losses[0][0],
-                  loss=np.array([h[1] for h in losses]), initial_loss=initial, final_loss=final, loss_drop=drop,
-                  claims=tuple(claims))
+    return HeReLU(
+        seed=seed,
+        depth=depth,
+        width=width,
+        batch=batch,
+        n_seeds=n_seeds,
+        inits=HE_INITS,
+        signal_var=signal_arr,
+        factor=factor,
+        predicted_last=np.array([HE_FACTOR[i] ** (depth - 1) for i in HE_INITS]),
+        steps=steps,
+        lr=lr,
+        momentum=momentum,
+        batch_size=batch_size,
+        steps_recorded=losses[0][0],
+        loss=np.array([h[1] for h in losses]),
+        initial_loss=initial,
+        final_loss=final,
+        loss_drop=drop,
+        claims=tuple(claims),
+    )
 
 
 # -- Pascanu et al.: the singular-value condition and norm clipping ---------------------------------
@@ -607,9 +728,12 @@ class PascanuChecks(Result):
 
     def table(self, which: str | None = None) -> Table:
         """The condition and clipping claims."""
-        return _claims_table(self.claims, f"Vanilla RNNs of {self.hidden} units on {self.length}-step sequences, "
-                             f"{SIGMA}_max(W_hh) = {self.margin:g}/{GAMMA}; clipping on one gradient of an "
-                             "exploding ReLU RNN.")
+        return _claims_table(
+            self.claims,
+            f"Vanilla RNNs of {self.hidden} units on {self.length}-step sequences, "
+            f"{SIGMA}_max(W_hh) = {self.margin:g}/{GAMMA}; clipping on one gradient of an "
+            "exploding ReLU RNN.",
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Gradient against time lag for each nonlinearity, below the bound margin ** lag."""
@@ -618,16 +742,24 @@ class PascanuChecks(Result):
         return Figure(
             panels=(Panel(tuple(series), "time lag", "‖∂L/∂h_k‖ / ‖∂L/∂h_T‖", logy=True),),
             alt=f"Log-scale plot of the gradient against time lag for {' and '.join(self.nonlinearities)} RNNs whose "
-                f"recurrent matrix has largest singular value {self.margin:g} over gamma; every curve stays below the "
-                f"dashed bound {self.margin:g} to the power of the lag.",
+            f"recurrent matrix has largest singular value {self.margin:g} over gamma; every curve stays below the "
+            f"dashed bound {self.margin:g} to the power of the lag.",
             title="Pascanu et al.'s sufficient condition for vanishing",
         )
 
 
 @experiment("reproductions.pascanu")
-def pascanu(nonlinearities: Sequence[str] = ("tanh", "sigmoid"), *, margin: float = 0.9, hidden: int = 16,
-            length: int = 40, batch: int = 16, clip_fraction: float = 0.5, exploding_norm: float = 1.5,
-            seed: int = 0) -> PascanuChecks:
+def pascanu(
+    nonlinearities: Sequence[str] = ("tanh", "sigmoid"),
+    *,
+    margin: float = 0.9,
+    hidden: int = 16,
+    length: int = 40,
+    batch: int = 16,
+    clip_fraction: float = 0.5,
+    exploding_norm: float = 1.5,
+    seed: int = 0,
+) -> PascanuChecks:
     """Gradient through time of RNNs with sigma_max(W_hh) = margin / gamma; clip_by_global_norm on a real gradient.
 
     The clipped gradient is that of a ReLU RNN whose W_hh has largest singular value `exploding_norm`,
@@ -648,13 +780,22 @@ def pascanu(nonlinearities: Sequence[str] = ("tanh", "sigmoid"), *, margin: floa
     gammas = np.array([_max_slope(n)[0] for n in names])
     ratio = np.empty((len(names), length))
     for i, name in enumerate(names):
-        net = RecurrentNet("rnn", 1, hidden, 1, nonlinearity=name, recurrent_init="orthogonal",
-                           spectral_norm=margin / float(gammas[i]), seed=seed)
+        net = RecurrentNet(
+            "rnn",
+            1,
+            hidden,
+            1,
+            nonlinearity=name,
+            recurrent_init="orthogonal",
+            spectral_norm=margin / float(gammas[i]),
+            seed=seed,
+        )
         lag_norms = net.gradients(x, y).lag_norms
         ratio[i] = lag_norms / lag_norms[0]
     worst = np.max(ratio[:, 1:] / margin ** lags[1:].astype(float), axis=1)
-    exploding = RecurrentNet("rnn", 1, hidden, 1, nonlinearity="relu", recurrent_init="orthogonal",
-                             spectral_norm=exploding_norm, seed=seed)
+    exploding = RecurrentNet(
+        "rnn", 1, hidden, 1, nonlinearity="relu", recurrent_init="orthogonal", spectral_norm=exploding_norm, seed=seed
+    )
     grads = exploding.gradients(x, y).gradients()
     before = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
     clip_threshold = clip_fraction * before
@@ -664,21 +805,51 @@ def pascanu(nonlinearities: Sequence[str] = ("tanh", "sigmoid"), *, margin: floa
     cosine = float(flat @ flat_clipped / (np.linalg.norm(flat) * after))
     kept, _ = clip_by_global_norm(grads, before / clip_fraction)
     untouched = float(max(np.max(np.abs(k - g)) for k, g in zip(kept, grads, strict=True)))
-    claims = [_claim("pascanu", f"{GAMMA} = max |f{PRIME}| for {n}", PASCANU_GAMMA[n], gammas[i],
-                     Criterion("absolute", 1e-9)) for i, n in enumerate(names)]
-    claims += [_claim("pascanu", f"{n}: gradient at lag t / {margin:g}^t, largest over t", f"{LE} 1",
-                      worst[i], Criterion("at_most", 1.0)) for i, n in enumerate(names)]
-    claims += [
-        _claim("pascanu", f"norm after clipping at {clip_fraction:g} of the norm (rule: the threshold)", clip_threshold,
-               after, Criterion("relative", 1e-12)),
-        _claim("pascanu", "cosine between clipped and original gradient", 1.0, cosine, Criterion("absolute", 1e-12)),
-        _claim("pascanu", "largest change to a gradient below the threshold", 0.0, untouched,
-               Criterion("absolute", 0.0)),
+    claims = [
+        _claim("pascanu", f"{GAMMA} = max |f{PRIME}| for {n}", PASCANU_GAMMA[n], gammas[i], Criterion("absolute", 1e-9))
+        for i, n in enumerate(names)
     ]
-    return PascanuChecks(seed=seed, nonlinearities=names, gammas=gammas, margin=margin, hidden=hidden, length=length,
-                         batch=batch, lags=lags, ratio=ratio, worst_ratio_over_bound=worst,
-                         clip_threshold=clip_threshold, norm_before=before, norm_after=after, cosine=cosine,
-                         untouched_change=untouched, claims=tuple(claims))
+    claims += [
+        _claim(
+            "pascanu",
+            f"{n}: gradient at lag t / {margin:g}^t, largest over t",
+            f"{LE} 1",
+            worst[i],
+            Criterion("at_most", 1.0),
+        )
+        for i, n in enumerate(names)
+    ]
+    claims += [
+        _claim(
+            "pascanu",
+            f"norm after clipping at {clip_fraction:g} of the norm (rule: the threshold)",
+            clip_threshold,
+            after,
+            Criterion("relative", 1e-12),
+        ),
+        _claim("pascanu", "cosine between clipped and original gradient", 1.0, cosine, Criterion("absolute", 1e-12)),
+        _claim(
+            "pascanu", "largest change to a gradient below the threshold", 0.0, untouched, Criterion("absolute", 0.0)
+        ),
+    ]
+    return PascanuChecks(
+        seed=seed,
+        nonlinearities=names,
+        gammas=gammas,
+        margin=margin,
+        hidden=hidden,
+        length=length,
+        batch=batch,
+        lags=lags,
+        ratio=ratio,
+        worst_ratio_over_bound=worst,
+        clip_threshold=clip_threshold,
+        norm_before=before,
+        norm_after=after,
+        cosine=cosine,
+        untouched_change=untouched,
+        claims=tuple(claims),
+    )
 
 
 # -- Saxe et al.: orthogonal initialisation of a deep linear map -----------------------------------
@@ -705,16 +876,25 @@ class SaxeIsometry(Result):
     def table(self, which: str | None = None) -> Table:
         """Default: the claims. "depths": spread and mean square per depth for both inits."""
         if choice("which", which or "claims", ("claims", "depths")) == "claims":
-            return _claims_table(self.claims, f"Products of square {self.width}{TIMES}{self.width} weight matrices "
-                                 "(a deep linear network's input-output map).")
-        rows = tuple((int(d), *(float(v) for j in range(len(self.inits))
-                                for v in (self.spread[j, i], self.mean_square[j, i])))
-                     for i, d in enumerate(self.depths))
+            return _claims_table(
+                self.claims,
+                f"Products of square {self.width}{TIMES}{self.width} weight matrices "
+                "(a deep linear network's input-output map).",
+            )
+        rows = tuple(
+            (int(d), *(float(v) for j in range(len(self.inits)) for v in (self.spread[j, i], self.mean_square[j, i])))
+            for i, d in enumerate(self.depths)
+        )
         heads = ["depth"]
         for init in self.inits:
             heads += [f"{_INIT_LABEL[init]}: log10(s_max/s_min)", f"{_INIT_LABEL[init]}: mean s²"]
-        return Table(tuple(heads), rows, caption="Spread of the singular values with depth; the mean square is the "
-                     "average gain on a random direction.", formats=(None,) + (".3g",) * (len(heads) - 1))
+        return Table(
+            tuple(heads),
+            rows,
+            caption="Spread of the singular values with depth; the mean square is the "
+            "average gain on a random direction.",
+            formats=(None,) + (".3g",) * (len(heads) - 1),
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Sorted singular values at the deepest depth, both initialisations, log scale."""
@@ -724,8 +904,8 @@ class SaxeIsometry(Result):
         return Figure(
             panels=(Panel(series, "rank", "singular value", f"product of {deepest} matrices", logy=True),),
             alt=f"Log-scale plot of the {self.width} singular values of a product of {deepest} weight matrices. "
-                f"Orthogonal: all equal to 1, a flat line. Gaussian: spread over {self.spread[1, -1]:.3g} orders "
-                "of magnitude.",
+            f"Orthogonal: all equal to 1, a flat line. Gaussian: spread over {self.spread[1, -1]:.3g} orders "
+            "of magnitude.",
             title="Saxe et al.: orthogonal products stay isometric",
         )
 
@@ -755,13 +935,32 @@ def saxe(depths: Sequence[int] = (1, 2, 4, 8), width: int = 64, *, seed: int = 0
     spread[np.abs(spread) < ROUNDING] = 0.0
     rises = float(np.mean(np.diff(spread[1]) > 0))
     claims = (
-        _claim("saxe", "orthogonal: singular value farthest from 1, any depth", SAXE_SINGULAR_VALUE,
-               farthest[0, np.argmax(np.abs(farthest[0] - 1.0))], Criterion("absolute", 1e-10)),
-        _claim("saxe", "Gaussian: share of depth steps at which the spread grows", "spreads with depth", rises,
-               Criterion("all", 1.0)),
+        _claim(
+            "saxe",
+            "orthogonal: singular value farthest from 1, any depth",
+            SAXE_SINGULAR_VALUE,
+            farthest[0, np.argmax(np.abs(farthest[0] - 1.0))],
+            Criterion("absolute", 1e-10),
+        ),
+        _claim(
+            "saxe",
+            "Gaussian: share of depth steps at which the spread grows",
+            "spreads with depth",
+            rises,
+            Criterion("all", 1.0),
+        ),
     )
-    return SaxeIsometry(seed=seed, width=width, depths=ds, inits=SAXE_INITS, spread=spread, farthest=farthest,
-                        mean_square=mean_sq, singular_values=values, claims=claims)
+    return SaxeIsometry(
+        seed=seed,
+        width=width,
+        depths=ds,
+        inits=SAXE_INITS,
+        spread=spread,
+        farthest=farthest,
+        mean_square=mean_sq,
+        singular_values=values,
+        claims=claims,
+    )
 
 
 # -- Schoenholz et al.: the mean-field critical point ----------------------------------------------
@@ -791,16 +990,30 @@ class MeanFieldProfile(Result):
     def table(self, which: str | None = None) -> Table:
         """Default: the critical point and one chi_1 claim per weight variance. "depth": the depth scales."""
         if choice("which", which or "claims", ("claims", "depth")) == "depth":
-            rows = tuple((float(s2), float(c), float(m), float(x), float(mx)) for s2, c, m, x, mx in
-                         zip(self.sigma_w2, self.chi, self.measured_chi, self.depth_scale, self.measured_depth_scale,
-                             strict=True))
-            return Table((f"{SIGMA}_w²", f"{CHI}₁ (theory)", "measured factor", f"depth scale {MINUS}1/ln {CHI}₁",
-                          "measured depth scale"), rows,
-                         caption=f"Depth scale in layers: the gradient's squared norm changes by a factor e every "
-                                 f"that many layers (negative: it grows). Our networks have {self.depth} layers.")
-        return _claims_table(self.claims, f"tanh networks, {self.depth} layers of width {self.width}, "
-                             f"{SIGMA}_b² = {self.sigma_b2:g}; {CHI}₁ multiplies ‖∂L/∂z‖² at every layer. "
-                             f"Measured: a straight-line fit to log ‖∂L/∂z^l‖² over {self.n_seeds} seeds.")
+            rows = tuple(
+                (float(s2), float(c), float(m), float(x), float(mx))
+                for s2, c, m, x, mx in zip(
+                    self.sigma_w2, self.chi, self.measured_chi, self.depth_scale, self.measured_depth_scale, strict=True
+                )
+            )
+            return Table(
+                (
+                    f"{SIGMA}_w²",
+                    f"{CHI}₁ (theory)",
+                    "measured factor",
+                    f"depth scale {MINUS}1/ln {CHI}₁",
+                    "measured depth scale",
+                ),
+                rows,
+                caption=f"Depth scale in layers: the gradient's squared norm changes by a factor e every "
+                f"that many layers (negative: it grows). Our networks have {self.depth} layers.",
+            )
+        return _claims_table(
+            self.claims,
+            f"tanh networks, {self.depth} layers of width {self.width}, "
+            f"{SIGMA}_b² = {self.sigma_b2:g}; {CHI}₁ multiplies ‖∂L/∂z‖² at every layer. "
+            f"Measured: a straight-line fit to log ‖∂L/∂z^l‖² over {self.n_seeds} seeds.",
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Measured profiles (solid) with the mean-field prediction chi_1^(depth - l) (dashed), log scale."""
@@ -812,17 +1025,25 @@ class MeanFieldProfile(Result):
         return Figure(
             panels=(Panel(tuple(series), "hidden layer l (1 = input side)", "‖∂L/∂z^l‖² / top layer", logy=True),),
             alt=f"Log-scale plot of the squared gradient norm per layer of {self.depth}-layer tanh networks at weight "
-                f"variances {', '.join(f'{v:g}' for v in self.sigma_w2)}. Below the critical value the profile "
-                "falls towards the input, above it rises, near it stays level; each follows its dashed "
-                "mean-field line.",
+            f"variances {', '.join(f'{v:g}' for v in self.sigma_w2)}. Below the critical value the profile "
+            "falls towards the input, above it rises, near it stays level; each follows its dashed "
+            "mean-field line.",
             title="Schoenholz et al.: the per-layer factor chi_1 predicts the profile",
         )
 
 
 @experiment("reproductions.schoenholz")
-def schoenholz(sigma_w2: Sequence[float] = (1.2, SCHOENHOLZ_CRITICAL_SW2, 3.0), *,
-               sigma_b2: float = SCHOENHOLZ_SIGMA_B2, depth: int = 40, width: int = 128, batch: int = 64,
-               n_seeds: int = 2, tolerance: float = 0.05, seed: int = 0) -> MeanFieldProfile:
+def schoenholz(
+    sigma_w2: Sequence[float] = (1.2, SCHOENHOLZ_CRITICAL_SW2, 3.0),
+    *,
+    sigma_b2: float = SCHOENHOLZ_SIGMA_B2,
+    depth: int = 40,
+    width: int = 128,
+    batch: int = 64,
+    n_seeds: int = 2,
+    tolerance: float = 0.05,
+    seed: int = 0,
+) -> MeanFieldProfile:
     """Per-layer gradient profile of tanh nets with weights N(0, sigma_w2/n), biases N(0, sigma_b2), against chi_1."""
     grid = np.array([finite_float("sigma_w2[]", v, positive=True) for v in sigma_w2])
     sigma_b2 = finite_float("sigma_b2", sigma_b2, nonnegative=True)
@@ -835,8 +1056,14 @@ def schoenholz(sigma_w2: Sequence[float] = (1.2, SCHOENHOLZ_CRITICAL_SW2, 3.0), 
         logs = np.zeros(depth)
         for s in range(n_seeds):
             rng = rng_from("seed", seed + s)
-            net = MLP([width] * (depth + 1) + [1], "tanh", init="lecun_normal", init_gain=math.sqrt(s2),
-                      bias_std=math.sqrt(sigma_b2), seed=rng)
+            net = MLP(
+                [width] * (depth + 1) + [1],
+                "tanh",
+                init="lecun_normal",
+                init_gain=math.sqrt(s2),
+                bias_std=math.sqrt(sigma_b2),
+                seed=rng,
+            )
             d = net.gradients(rng.standard_normal((batch, width)), rng.standard_normal((batch, 1))).delta_norms
             logs += 2.0 * np.log(d) / n_seeds
         profile[i] = np.exp(logs - logs[-1])
@@ -846,15 +1073,42 @@ def schoenholz(sigma_w2: Sequence[float] = (1.2, SCHOENHOLZ_CRITICAL_SW2, 3.0), 
     critical = theory.critical_sigma_w2("tanh", sigma_b2)
     with np.errstate(divide="ignore"):  # a factor of exactly 1 has an infinite depth scale
         scales = -1.0 / np.log(chi), -1.0 / np.log(measured)
-    claims = [_claim("schoenholz", f"critical {SIGMA}_w² for tanh, {SIGMA}_b² = {sigma_b2:g}",
-                     SCHOENHOLZ_CRITICAL_SW2, critical, Criterion("absolute", 0.005))]
-    claims += [_claim("schoenholz", f"{SIGMA}_w² = {s2:g}: per-layer factor (published: {CHI}₁ from their "
-                      "formula)", float(chi[i]), measured[i], Criterion("relative", tolerance))
-               for i, s2 in enumerate(grid)]
-    return MeanFieldProfile(seed=seed, sigma_b2=sigma_b2, sigma_w2=grid, depth=depth, width=width, batch=batch,
-                            n_seeds=n_seeds, critical=critical, chi=chi, measured_chi=measured,
-                            depth_scale=scales[0], measured_depth_scale=scales[1], profile=profile,
-                            predicted=chi[:, None] ** (depth - 1.0 - layers)[None, :], claims=tuple(claims))
+    claims = [
+        _claim(
+            "schoenholz",
+            f"critical {SIGMA}_w² for tanh, {SIGMA}_b² = {sigma_b2:g}",
+            SCHOENHOLZ_CRITICAL_SW2,
+            critical,
+            Criterion("absolute", 0.005),
+        )
+    ]
+    claims += [
+        _claim(
+            "schoenholz",
+            f"{SIGMA}_w² = {s2:g}: per-layer factor (published: {CHI}₁ from their formula)",
+            float(chi[i]),
+            measured[i],
+            Criterion("relative", tolerance),
+        )
+        for i, s2 in enumerate(grid)
+    ]
+    return MeanFieldProfile(
+        seed=seed,
+        sigma_b2=sigma_b2,
+        sigma_w2=grid,
+        depth=depth,
+        width=width,
+        batch=batch,
+        n_seeds=n_seeds,
+        critical=critical,
+        chi=chi,
+        measured_chi=measured,
+        depth_scale=scales[0],
+        measured_depth_scale=scales[1],
+        profile=profile,
+        predicted=chi[:, None] ** (depth - 1.0 - layers)[None, :],
+        claims=tuple(claims),
+    )
 
 
 # -- Veit et al.: residual networks are ensembles of short paths ------------------------------------
@@ -889,9 +1143,12 @@ class ResidualPaths(Result):
 
     def table(self, which: str | None = None) -> Table:
         """The claims."""
-        return _claims_table(self.claims, f"Residual MLP with {self.modules} blocks (ReLU after BatchNorm on each "
-                             f"branch), width {self.width}, batch {self.batch}; {self.samples} sampled paths per "
-                             f"length; effective range: the central {self.mass:.0%} of the gradient.")
+        return _claims_table(
+            self.claims,
+            f"Residual MLP with {self.modules} blocks (ReLU after BatchNorm on each "
+            f"branch), width {self.width}, batch {self.batch}; {self.samples} sampled paths per "
+            f"length; effective range: the central {self.mass:.0%} of the gradient.",
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Three panels: how many paths, how much gradient each carries, and the product."""
@@ -901,27 +1158,50 @@ class ResidualPaths(Result):
         fit = self.per_path[1] / self.decay * self.decay ** k.astype(float)
         return Figure(
             panels=(
-                Panel((Series("paths", k, self.path_counts / self.path_counts.sum(), "bar"),),
-                      "path length k (modules)", "share of paths", "how many paths"),
-                Panel((Series("measured", k, self.per_path, "markers"),
-                       Series(f"fit {self.decay:.2g}^k", k, fit, "dashed")),
-                      "path length k (modules)", "gradient per path", "gradient per path", logy=True),
-                Panel((Series("ours", k, self.total, "bar"), Series("Veit et al. range", k, veit, "step")),
-                      "path length k (modules)", "share of gradient", "gradient by length"),
+                Panel(
+                    (Series("paths", k, self.path_counts / self.path_counts.sum(), "bar"),),
+                    "path length k (modules)",
+                    "share of paths",
+                    "how many paths",
+                ),
+                Panel(
+                    (
+                        Series("measured", k, self.per_path, "markers"),
+                        Series(f"fit {self.decay:.2g}^k", k, fit, "dashed"),
+                    ),
+                    "path length k (modules)",
+                    "gradient per path",
+                    "gradient per path",
+                    logy=True,
+                ),
+                Panel(
+                    (Series("ours", k, self.total, "bar"), Series("Veit et al. range", k, veit, "step")),
+                    "path length k (modules)",
+                    "share of gradient",
+                    "gradient by length",
+                ),
             ),
             alt=f"Three panels over path lengths 0 to {self.modules}. Left: the number of paths is binomial, centred "
-                f"on {self.mean_path_length:g}. Middle: the gradient along one path falls by a factor of about "
-                f"{self.decay:.2g} per module on a log scale. Right: their product, the gradient by path length, "
-                f"sits between {self.effective[0]} and {self.effective[1]} modules, against Veit et al.'s "
-                f"{lo} to {hi}.",
+            f"on {self.mean_path_length:g}. Middle: the gradient along one path falls by a factor of about "
+            f"{self.decay:.2g} per module on a log scale. Right: their product, the gradient by path length, "
+            f"sits between {self.effective[0]} and {self.effective[1]} modules, against Veit et al.'s "
+            f"{lo} to {hi}.",
             title="Veit et al.: the gradient flows through short paths",
             width=9.0,
         )
 
 
 @experiment("reproductions.veit")
-def veit(modules: int = VEIT_MODULES, width: int = 32, batch: int = 16, *, samples: int = 8, mass: float = 0.9,
-         tolerance: int = 2, seed: int = 0) -> ResidualPaths:
+def veit(
+    modules: int = VEIT_MODULES,
+    width: int = 32,
+    batch: int = 16,
+    *,
+    samples: int = 8,
+    mass: float = 0.9,
+    tolerance: int = 2,
+    seed: int = 0,
+) -> ResidualPaths:
     """Sample paths of every length through a residual MLP, backpropagate along each, weigh by the path count.
 
     Each block is h + relu(BN(h W)) (He init, BatchNorm's shift in place of a bias); the loss is MSE
@@ -937,12 +1217,20 @@ def veit(modules: int = VEIT_MODULES, width: int = 32, batch: int = 16, *, sampl
         raise ValueError(f"batch must be at least 2 (BatchNorm needs a batch); got {batch}")
     tolerance = positive_int("tolerance", tolerance)
     rng = rng_from("seed", seed)
-    net = MLP([width] * (modules + 1) + [1], "relu", init="he_normal", norm="batch", norm_position="before",
-              residual=True, seed=rng)
+    net = MLP(
+        [width] * (modules + 1) + [1],
+        "relu",
+        init="he_normal",
+        norm="batch",
+        norm_position="before",
+        residual=True,
+        seed=rng,
+    )
     tape = net.gradients(rng.standard_normal((batch, width)), rng.standard_normal((batch, 1)))
     top = tape.layers[-1].delta @ net.layers[-1].W.T
-    branches = [_Branch(layer.W, tap.z, tap.u, net.eps) for layer, tap in zip(net.layers[:-1], tape.hidden,
-                                                                               strict=True)]
+    branches = [
+        _Branch(layer.W, tap.z, tap.u, net.eps) for layer, tap in zip(net.layers[:-1], tape.hidden, strict=True)
+    ]
     # exact split of the input gradient by path length: group k collects every path through k branches
     groups = np.zeros((modules + 1, batch, width))
     groups[0] = top
@@ -974,20 +1262,43 @@ def veit(modules: int = VEIT_MODULES, width: int = 32, batch: int = 16, *, sampl
     lo, hi = VEIT_EFFECTIVE_MODULES
     close = Criterion("absolute", float(tolerance))
     claims = (
-        _claim("veit", f"mean path length, {modules} modules (binomial)", VEIT_MODULES / 2, mean_length,
-               Criterion("absolute", 1e-9)),
-        _claim("veit", "gradient per path falls geometrically: R² of the log-linear fit", "exponential decay", r2,
-               Criterion("at_least", 0.9)),
+        _claim(
+            "veit",
+            f"mean path length, {modules} modules (binomial)",
+            VEIT_MODULES / 2,
+            mean_length,
+            Criterion("absolute", 1e-9),
+        ),
+        _claim(
+            "veit",
+            "gradient per path falls geometrically: R² of the log-linear fit",
+            "exponential decay",
+            r2,
+            Criterion("at_least", 0.9),
+        ),
         _claim("veit", "shortest effective path (modules)", lo, effective[0], close),
         _claim("veit", "longest effective path (modules)", hi, effective[1], close),
     )
-    return ResidualPaths(seed=seed, modules=modules, width=width, batch=batch, samples=samples, mass=mass,
-                         path_counts=counts, per_path=per_path, total=total, decay=float(np.exp(slope)),
-                         fit_r2=float(r2), effective=effective,
-                         effective_layers=tuple(VEIT_LAYERS_PER_MODULE * e for e in effective),
-                         peak=int(np.argmax(total)),
-                         mean_path_length=mean_length, decomposition_error=error,
-                         decomposition_bound=within_rounding(error), claims=claims)
+    return ResidualPaths(
+        seed=seed,
+        modules=modules,
+        width=width,
+        batch=batch,
+        samples=samples,
+        mass=mass,
+        path_counts=counts,
+        per_path=per_path,
+        total=total,
+        decay=float(np.exp(slope)),
+        fit_r2=float(r2),
+        effective=effective,
+        effective_layers=tuple(VEIT_LAYERS_PER_MODULE * e for e in effective),
+        peak=int(np.argmax(total)),
+        mean_path_length=mean_length,
+        decomposition_error=error,
+        decomposition_bound=within_rounding(error),
+        claims=claims,
+    )
 
 
 @dataclass(frozen=True)
@@ -1021,23 +1332,38 @@ class Scoreboard(Result):
 
     def table(self, which: str | None = None) -> Table:
         """One row per paper: claims checked and claims met."""
-        rows = tuple((SOURCES[p], int(n), int(a), bool(a == n)) for p, n, a in
-                     zip(self.papers, self.claims, self.agreeing, strict=True))
-        return Table(("source", "claims checked", "claims met", "all met?"), rows,
-                     caption="Every reproduction on this page, counted from the tables below.")
+        rows = tuple(
+            (SOURCES[p], int(n), int(a), bool(a == n))
+            for p, n, a in zip(self.papers, self.claims, self.agreeing, strict=True)
+        )
+        return Table(
+            ("source", "claims checked", "claims met", "all met?"),
+            rows,
+            caption="Every reproduction on this page, counted from the tables below.",
+        )
 
 
 @experiment("reproductions.scoreboard")
 def scoreboard(*, seed: int = 0) -> Scoreboard:
     """Run every reproduction with its default arguments and count the claims that meet their criteria."""
-    results = (nielsen(seed=seed), nielsen_exercise(seed=seed), glorot(seed=seed), he(seed=seed),
-               pascanu(seed=seed), saxe(seed=seed), schoenholz(seed=seed), veit(seed=seed))
+    results = (
+        nielsen(seed=seed),
+        nielsen_exercise(seed=seed),
+        glorot(seed=seed),
+        he(seed=seed),
+        pascanu(seed=seed),
+        saxe(seed=seed),
+        schoenholz(seed=seed),
+        veit(seed=seed),
+    )
     claims = [c for r in results for c in r.claims]
     papers = tuple(dict.fromkeys(c.paper for c in claims))
     return Scoreboard(
-        seed=seed, papers=papers,
+        seed=seed,
+        papers=papers,
         claims=np.array([sum(c.paper == p for c in claims) for p in papers]),
         agreeing=np.array([sum(c.paper == p and c.agrees for c in claims) for p in papers]),
-        total_claims=len(claims), total_agreeing=sum(c.agrees for c in claims),
+        total_claims=len(claims),
+        total_agreeing=sum(c.agrees for c in claims),
         disagreements=tuple(f"{SOURCES[c.paper]}: {c.claim}" for c in claims if not c.agrees),
     )

@@ -38,8 +38,9 @@ CELL_LABELS = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
 
 
 # -- data ------------------------------------------------------------------------------------------
-def adding_data(n: int, length: int, rng: np.random.Generator, *, stack: int | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
+def adding_data(
+    n: int, length: int, rng: np.random.Generator, *, stack: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The adding problem as used by Le, Jaitly & Hinton (2015): x (n, length, 2), y (n, 1).
 
     Channel 0 holds values drawn from U[0, 1); channel 1 marks two steps with 1, one in each half
@@ -85,24 +86,38 @@ class SpectralSweep(Result):
     def figure(self, which: str | None = None) -> Figure:
         """Left: ratio against lag for the first nonlinearity; right: per-step factor against sigma_max."""
         first = self.nonlinearities[0]
-        left = tuple(Series(f"{SIGMA}max = {s:g}", self.lags, self.ratio[0, j])
-                     for j, s in enumerate(self.spectral_norms))
+        left = tuple(
+            Series(f"{SIGMA}max = {s:g}", self.lags, self.ratio[0, j]) for j, s in enumerate(self.spectral_norms)
+        )
         right = []
         for i, name in enumerate(self.nonlinearities):
             right.append(Series(f"{name}: measured", self.spectral_norms, self.factor[i], "markers"))
-            right.append(Series(f"{name}: bound {SIGMA}max{TIMES}{self.gammas[i]:g}", self.spectral_norms,
-                                self.bound_factor[i], "dashed"))
+            right.append(
+                Series(
+                    f"{name}: bound {SIGMA}max{TIMES}{self.gammas[i]:g}",
+                    self.spectral_norms,
+                    self.bound_factor[i],
+                    "dashed",
+                )
+            )
         return Figure(
             panels=(
                 Panel(left, "time lag t - k", "‖∂L/∂h_k‖ / ‖∂L/∂h_t‖", f"{first} RNN", logy=True),
-                Panel(tuple(right), f"largest singular value of W_hh ({SIGMA}max)", "per-step factor",
-                      "factor per step", hlines=((1.0, "1: no change per step"),)),
+                Panel(
+                    tuple(right),
+                    f"largest singular value of W_hh ({SIGMA}max)",
+                    "per-step factor",
+                    "factor per step",
+                    hlines=((1.0, "1: no change per step"),),
+                ),
             ),
-            alt=(f"Left: on a log scale, the gradient reaching h_k relative to the last step, against the time lag, "
-                 f"for a {first} RNN whose recurrent matrix has largest singular value "
-                 f"{', '.join(f'{s:g}' for s in self.spectral_norms)}; small values fall in straight lines, "
-                 f"larger ones decay more slowly. Right: the measured per-step factor against the largest singular "
-                 f"value for {' and '.join(self.nonlinearities)}, each below its bound line."),
+            alt=(
+                f"Left: on a log scale, the gradient reaching h_k relative to the last step, against the time lag, "
+                f"for a {first} RNN whose recurrent matrix has largest singular value "
+                f"{', '.join(f'{s:g}' for s in self.spectral_norms)}; small values fall in straight lines, "
+                f"larger ones decay more slowly. Right: the measured per-step factor against the largest singular "
+                f"value for {' and '.join(self.nonlinearities)}, each below its bound line."
+            ),
             title=f"Gradient against time lag, {self.length}-step sequences",
         )
 
@@ -111,19 +126,44 @@ class SpectralSweep(Result):
         rows = []
         for i, name in enumerate(self.nonlinearities):
             for j, s in enumerate(self.spectral_norms):
-                rows.append((name, float(s), float(self.gammas[i]), float(self.bound_factor[i, j]),
-                             float(self.factor[i, j]), float(self.ratio[i, j, -1])))
-        heads = ("f", f"{SIGMA}max(W_hh)", f"{GAMMA} = max f'", f"bound {SIGMA}max{GAMMA}", "measured factor",
-                 f"ratio at lag {int(self.lags[-1])}")
-        return Table(heads, tuple(rows), bar_column=5, formats=(None, ".3g", ".3g", ".3g", ".3g", ".3g"),
-                     caption="Per-step factor of the gradient through time: the singular-value bound and the "
-                             "geometric mean measured over the whole sequence.")
+                rows.append(
+                    (
+                        name,
+                        float(s),
+                        float(self.gammas[i]),
+                        float(self.bound_factor[i, j]),
+                        float(self.factor[i, j]),
+                        float(self.ratio[i, j, -1]),
+                    )
+                )
+        heads = (
+            "f",
+            f"{SIGMA}max(W_hh)",
+            f"{GAMMA} = max f'",
+            f"bound {SIGMA}max{GAMMA}",
+            "measured factor",
+            f"ratio at lag {int(self.lags[-1])}",
+        )
+        return Table(
+            heads,
+            tuple(rows),
+            bar_column=5,
+            formats=(None, ".3g", ".3g", ".3g", ".3g", ".3g"),
+            caption="Per-step factor of the gradient through time: the singular-value bound and the "
+            "geometric mean measured over the whole sequence.",
+        )
 
 
 @experiment("rnn.spectral_sweep")
-def spectral_sweep(spectral_norms: Sequence[float] = (0.5, 0.9, 1.0, 1.1, 1.5, 2.0), *,
-                   nonlinearities: Sequence[str] = ("tanh", "sigmoid"), hidden: int = 32, length: int = 60,
-                   batch: int = 32, seed: int = 0) -> SpectralSweep:
+def spectral_sweep(
+    spectral_norms: Sequence[float] = (0.5, 0.9, 1.0, 1.1, 1.5, 2.0),
+    *,
+    nonlinearities: Sequence[str] = ("tanh", "sigmoid"),
+    hidden: int = 32,
+    length: int = 60,
+    batch: int = 32,
+    seed: int = 0,
+) -> SpectralSweep:
     """Gradient norm per time lag for vanilla RNNs with orthogonal W_hh scaled to each largest singular value.
 
     Inputs and targets are standard normal; one input feature; loss MSE on the last step's readout.
@@ -138,8 +178,9 @@ def spectral_sweep(spectral_norms: Sequence[float] = (0.5, 0.9, 1.0, 1.1, 1.5, 2
     ratio = np.empty((len(names), norms.size, length))
     for i, name in enumerate(names):
         for j, s in enumerate(norms):
-            net = RecurrentNet("rnn", 1, hidden, 1, nonlinearity=name, recurrent_init="orthogonal",
-                               spectral_norm=float(s), seed=seed)
+            net = RecurrentNet(
+                "rnn", 1, hidden, 1, nonlinearity=name, recurrent_init="orthogonal", spectral_norm=float(s), seed=seed
+            )
             lag_norms = net.gradients(x, y).lag_norms
             ratio[i, j] = lag_norms / lag_norms[0]
     bound_factor = norms[None, :] * gammas[:, None]
@@ -148,10 +189,22 @@ def spectral_sweep(spectral_norms: Sequence[float] = (0.5, 0.9, 1.0, 1.1, 1.5, 2
     worst = float(np.max(ratio[:, :, 1:] / bound[:, :, 1:]))
     at_1 = [j for j, s in enumerate(norms) if s == 1.0]
     tanh_at_1 = float(factor[names.index("tanh"), at_1[0]]) if at_1 and "tanh" in names else float("nan")
-    return SpectralSweep(seed=seed, nonlinearities=names, gammas=gammas, spectral_norms=norms, hidden=hidden,
-                         length=length, batch=batch, lags=lags, ratio=ratio, bound=bound, factor=factor,
-                         bound_factor=bound_factor, worst_ratio_over_bound=worst,
-                         tanh_factor_at_1=tanh_at_1)
+    return SpectralSweep(
+        seed=seed,
+        nonlinearities=names,
+        gammas=gammas,
+        spectral_norms=norms,
+        hidden=hidden,
+        length=length,
+        batch=batch,
+        lags=lags,
+        ratio=ratio,
+        bound=bound,
+        factor=factor,
+        bound_factor=bound_factor,
+        worst_ratio_over_bound=worst,
+        tanh_factor_at_1=tanh_at_1,
+    )
 
 
 # -- eigenvalues are not enough --------------------------------------------------------------------
@@ -177,17 +230,24 @@ class Nilpotent(Result):
 
     def table(self, which: str | None = None) -> Table:
         """One row per lag: the measured gain, the singular-value bound and the eigenvalue rule."""
-        rows = tuple((int(k), float(g), float(b), float(e)) for k, g, b, e in
-                     zip(self.lags, self.gain, self.singular_bound, self.eigen_rule, strict=True))
+        rows = tuple(
+            (int(k), float(g), float(b), float(e))
+            for k, g, b, e in zip(self.lags, self.gain, self.singular_bound, self.eigen_rule, strict=True)
+        )
         heads = ("lag t - k", "‖∂h_t/∂h_k‖ measured", f"{SIGMA}max(W_hh)^lag", "max|eigenvalue|^lag")
-        return Table(heads, rows, formats=(None, ".4g", ".4g", ".4g"),
-                     caption=f"A {self.hidden}-unit tanh RNN whose recurrent matrix is {self.scale:g} times a shift "
-                             f"matrix: the eigenvalue rule predicts 0 for every lag >= 1.")
+        return Table(
+            heads,
+            rows,
+            formats=(None, ".4g", ".4g", ".4g"),
+            caption=f"A {self.hidden}-unit tanh RNN whose recurrent matrix is {self.scale:g} times a shift "
+            f"matrix: the eigenvalue rule predicts 0 for every lag >= 1.",
+        )
 
 
 @experiment("rnn.nilpotent")
-def nilpotent(*, hidden: int = 6, scale: float = 4.0, input_scale: float = 1e-6, batch: int = 4,
-              seed: int = 0) -> Nilpotent:
+def nilpotent(
+    *, hidden: int = 6, scale: float = 4.0, input_scale: float = 1e-6, batch: int = 4, seed: int = 0
+) -> Nilpotent:
     """Exact ||dh_t/dh_k|| for a tanh RNN with W_hh = scale * superdiagonal ones, zero biases, tiny inputs."""
     hidden = positive_int("hidden", hidden)
     scale = finite_float("scale", scale, positive=True)
@@ -207,10 +267,21 @@ def nilpotent(*, hidden: int = 6, scale: float = 4.0, input_scale: float = 1e-6,
     radius = float(np.max(np.abs(np.linalg.eigvals(W))))
     sigma = float(np.linalg.norm(W, 2))
     zero = np.flatnonzero(gain == 0.0)
-    return Nilpotent(seed=seed, hidden=hidden, scale=scale, input_scale=input_scale, spectral_radius=radius,
-                     sigma_max=sigma, lags=lags, gain=gain, singular_bound=sigma**lags.astype(float),
-                     eigen_rule=radius**lags.astype(float), peak_gain=float(gain.max()),
-                     peak_lag=int(np.argmax(gain)), zero_from_lag=int(zero[0]) if zero.size else -1)
+    return Nilpotent(
+        seed=seed,
+        hidden=hidden,
+        scale=scale,
+        input_scale=input_scale,
+        spectral_radius=radius,
+        sigma_max=sigma,
+        lags=lags,
+        gain=gain,
+        singular_bound=sigma ** lags.astype(float),
+        eigen_rule=radius ** lags.astype(float),
+        peak_gain=float(gain.max()),
+        peak_lag=int(np.argmax(gain)),
+        zero_from_lag=int(zero[0]) if zero.size else -1,
+    )
 
 
 # -- the adding problem ----------------------------------------------------------------------------
@@ -260,38 +331,63 @@ class AddingProblem(Result):
             for i in range(len(self.cells)):
                 row += [f"{int(self.n_learned[i, k])} of {len(self.seeds)}", float(self.median_ratio[i, k])]
             rows.append(tuple(row))
-        return Table(tuple(heads), tuple(rows), formats=(None,) + (None, ".3g") * len(self.cells),
-                     caption=f"Adding problem after {self.steps} {self.optimizer} steps (learning rate {self.lr:g}, "
-                             f"batch {self.batch}, {self.hidden} units, gradients clipped at norm {self.max_norm:g}, "
-                             f"LSTM forget bias {self.forget_bias:g}): a seed has learned when its test MSE is below "
-                             f"{self.threshold:g} {TIMES} the trivial predictor's. MSE / trivial is the median over "
-                             f"seeds.")
+        return Table(
+            tuple(heads),
+            tuple(rows),
+            formats=(None,) + (None, ".3g") * len(self.cells),
+            caption=f"Adding problem after {self.steps} {self.optimizer} steps (learning rate {self.lr:g}, "
+            f"batch {self.batch}, {self.hidden} units, gradients clipped at norm {self.max_norm:g}, "
+            f"LSTM forget bias {self.forget_bias:g}): a seed has learned when its test MSE is below "
+            f"{self.threshold:g} {TIMES} the trivial predictor's. MSE / trivial is the median over "
+            f"seeds.",
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Gradient survival against lag at the longest length, before and after training (same colours)."""
         T = int(self.lengths[-1])
         panels = tuple(
-            Panel(tuple(Series(CELL_LABELS[c], self.lags, data[i]) for i, c in enumerate(self.cells)),
-                  "time lag from the last step", "‖∂L/∂h_k‖ / ‖∂L/∂h_T‖", title, logy=True)
-            for data, title in ((self.survival_init, "at initialisation"),
-                                (self.survival_trained, f"after {self.steps} steps"))
+            Panel(
+                tuple(Series(CELL_LABELS[c], self.lags, data[i]) for i, c in enumerate(self.cells)),
+                "time lag from the last step",
+                "‖∂L/∂h_k‖ / ‖∂L/∂h_T‖",
+                title,
+                logy=True,
+            )
+            for data, title in (
+                (self.survival_init, "at initialisation"),
+                (self.survival_trained, f"after {self.steps} steps"),
+            )
         )
         return Figure(
             panels=panels,
-            alt=(f"Two log-scale line plots of the gradient reaching each step of a {T}-step adding problem, "
-                 f"relative to the last step, for {', '.join(CELL_LABELS[c] for c in self.cells)}: at "
-                 f"initialisation (left) and after {self.steps} training steps (right)."),
+            alt=(
+                f"Two log-scale line plots of the gradient reaching each step of a {T}-step adding problem, "
+                f"relative to the last step, for {', '.join(CELL_LABELS[c] for c in self.cells)}: at "
+                f"initialisation (left) and after {self.steps} training steps (right)."
+            ),
             title=f"How much gradient reaches the start of a {T}-step sequence",
             caption=f"Gradient norm reaching each step of the {self.test_size} test sequences, relative to the last "
-                    f"step; geometric mean over the {len(self.seeds)} seeds.",
+            f"step; geometric mean over the {len(self.seeds)} seeds.",
         )
 
 
 @experiment("rnn.adding_problem")
-def adding_problem(lengths: Sequence[int] = (5, 10, 20, 40), *, cells: Sequence[str] = CELLS, hidden: int = 8,
-                   batch: int = 16, steps: int = 200, lr: float = 0.03, optimizer: str = "adam",
-                   max_norm: float = 1.0, forget_bias: float = 1.0, threshold: float = 0.1, n_seeds: int = 3,
-                   test_size: int = 256, seed: int = 0) -> AddingProblem:
+def adding_problem(
+    lengths: Sequence[int] = (5, 10, 20, 40),
+    *,
+    cells: Sequence[str] = CELLS,
+    hidden: int = 8,
+    batch: int = 16,
+    steps: int = 200,
+    lr: float = 0.03,
+    optimizer: str = "adam",
+    max_norm: float = 1.0,
+    forget_bias: float = 1.0,
+    threshold: float = 0.1,
+    n_seeds: int = 3,
+    test_size: int = 256,
+    seed: int = 0,
+) -> AddingProblem:
     """Train each cell on the adding problem at each length with seeds seed .. seed+n_seeds-1 (stacked).
 
     Each step draws a fresh batch per seed; gradients are clipped per network to `max_norm`; the LSTM's
@@ -315,13 +411,20 @@ def adding_problem(lengths: Sequence[int] = (5, 10, 20, 40), *, cells: Sequence[
     for k, length in enumerate(lens):
         x_test, y_test = adding_data(test_size, int(length), np.random.default_rng([seed, int(length), 1]))
         for i, cell in enumerate(cells):
-            net = RecurrentNet(cell, 2, hidden, 1, forget_bias=forget_bias if cell == "lstm" else None,
-                               seed=list(seeds))
+            net = RecurrentNet(
+                cell, 2, hidden, 1, forget_bias=forget_bias if cell == "lstm" else None, seed=list(seeds)
+            )
             if k == lens.size - 1:
                 survival_init[i] = _survival(net, x_test, y_test)
             data_rng = np.random.default_rng([seed, int(length), 2, i])
-            _train(net, lambda r=data_rng, n=int(length): adding_data(batch, n, r, stack=n_seeds),
-                   optimizer, lr, steps, max_norm)
+            _train(
+                net,
+                lambda r=data_rng, n=int(length): adding_data(batch, n, r, stack=n_seeds),
+                optimizer,
+                lr,
+                steps,
+                max_norm,
+            )
             with np.errstate(over="ignore", invalid="ignore"):
                 test_mse[i, k] = net.loss(x_test, y_test)
             trivial[i, k] = float(np.mean((y_test - y_test.mean()) ** 2))
@@ -330,13 +433,32 @@ def adding_problem(lengths: Sequence[int] = (5, 10, 20, 40), *, cells: Sequence[
     ratio = test_mse / trivial
     learned = ratio < threshold
     return AddingProblem(
-        seed=seed, cells=cells, lengths=lens, seeds=seeds, hidden=hidden, batch=batch, steps=steps, lr=lr,
-        optimizer=optimizer, max_norm=max_norm, threshold=threshold, forget_bias=forget_bias, test_size=test_size,
-        test_mse=test_mse, trivial_mse=trivial, ratio=ratio, learned=learned, n_learned=learned.sum(axis=2),
-        median_ratio=np.median(ratio, axis=2), lags=np.arange(T),
-        longest_learned=np.array([max([int(n) for n, ok in zip(lens, row, strict=True) if ok], default=0)
-                                  for row in learned.all(axis=2)]), survival_init=survival_init,
-        survival_trained=survival_trained, survival_far_trained=survival_trained[:, -1],
+        seed=seed,
+        cells=cells,
+        lengths=lens,
+        seeds=seeds,
+        hidden=hidden,
+        batch=batch,
+        steps=steps,
+        lr=lr,
+        optimizer=optimizer,
+        max_norm=max_norm,
+        threshold=threshold,
+        forget_bias=forget_bias,
+        test_size=test_size,
+        test_mse=test_mse,
+        trivial_mse=trivial,
+        ratio=ratio,
+        learned=learned,
+        n_learned=learned.sum(axis=2),
+        median_ratio=np.median(ratio, axis=2),
+        lags=np.arange(T),
+        longest_learned=np.array(
+            [max([int(n) for n, ok in zip(lens, row, strict=True) if ok], default=0) for row in learned.all(axis=2)]
+        ),
+        survival_init=survival_init,
+        survival_trained=survival_trained,
+        survival_far_trained=survival_trained[:, -1],
         survival_far_init=survival_init[:, -1],
     )
 
@@ -348,8 +470,9 @@ def _survival(net: RecurrentNet, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.exp(np.mean(np.log(lag_norms / lag_norms[:, :1]), axis=0))
 
 
-def _train(net: RecurrentNet, batches, optimizer: str, lr: float, steps: int, max_norm: float | None
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _train(
+    net: RecurrentNet, batches, optimizer: str, lr: float, steps: int, max_norm: float | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Train a stacked net for `steps`; (loss, gradient norm before clipping), each (steps, stack).
 
     Each network's gradients are clipped by their own global norm (when `max_norm` is given). From the
@@ -421,18 +544,31 @@ class Clipping(Result):
         labels = ("no clipping", f"clipped at {self.max_norm:g}")
         return Figure(
             panels=(
-                Panel(tuple(Series(lab, steps, self.loss[i]) for i, lab in enumerate(labels)), "SGD step",
-                      "training loss (MSE)", "loss", logy=True, ylim=_log_limits(self.loss, self.trivial_mse),
-                      hlines=((self.trivial_mse, "answering the mean target"),)),
-                Panel(tuple(Series(lab, steps, self.grad_norm[i]) for i, lab in enumerate(labels)), "SGD step",
-                      "gradient norm before clipping", "gradient norm", logy=True,
-                      ylim=_log_limits(self.grad_norm, self.max_norm),
-                      hlines=((self.max_norm, "clipping threshold"),)),
+                Panel(
+                    tuple(Series(lab, steps, self.loss[i]) for i, lab in enumerate(labels)),
+                    "SGD step",
+                    "training loss (MSE)",
+                    "loss",
+                    logy=True,
+                    ylim=_log_limits(self.loss, self.trivial_mse),
+                    hlines=((self.trivial_mse, "answering the mean target"),),
+                ),
+                Panel(
+                    tuple(Series(lab, steps, self.grad_norm[i]) for i, lab in enumerate(labels)),
+                    "SGD step",
+                    "gradient norm before clipping",
+                    "gradient norm",
+                    logy=True,
+                    ylim=_log_limits(self.grad_norm, self.max_norm),
+                    hlines=((self.max_norm, "clipping threshold"),),
+                ),
             ),
-            alt=(f"Two log-scale plots against SGD step for a ReLU RNN on {self.length}-step sequences. Without "
-                 f"clipping the loss and the gradient norm climb until they overflow"
-                 f"{f' at step {self.overflow_step}' if self.overflow_step else ''}, after which the line "
-                 f"stops; with clipping at {self.max_norm:g} the loss falls and the run finishes."),
+            alt=(
+                f"Two log-scale plots against SGD step for a ReLU RNN on {self.length}-step sequences. Without "
+                f"clipping the loss and the gradient norm climb until they overflow"
+                f"{f' at step {self.overflow_step}' if self.overflow_step else ''}, after which the line "
+                f"stops; with clipping at {self.max_norm:g} the loss falls and the run finishes."
+            ),
             title="Clipping an exploding recurrent network",
         )
 
@@ -446,8 +582,17 @@ def _log_limits(values: np.ndarray, reference: float) -> tuple[float, float]:
 
 
 @experiment("rnn.clipping")
-def clipping(*, length: int = 50, hidden: int = 16, spectral_norm: float = 1.5, lr: float = 0.01,
-             max_norm: float = 1.0, steps: int = 150, batch: int = 32, seed: int = 0) -> Clipping:
+def clipping(
+    *,
+    length: int = 50,
+    hidden: int = 16,
+    spectral_norm: float = 1.5,
+    lr: float = 0.01,
+    max_norm: float = 1.0,
+    steps: int = 150,
+    batch: int = 32,
+    seed: int = 0,
+) -> Clipping:
     """The same ReLU RNN (orthogonal W_hh scaled to `spectral_norm`) and batches, trained with and without clipping."""
     length, hidden = positive_int("length", length), positive_int("hidden", hidden)
     spectral_norm = finite_float("spectral_norm", spectral_norm, positive=True)
@@ -457,8 +602,16 @@ def clipping(*, length: int = 50, hidden: int = 16, spectral_norm: float = 1.5, 
     rng_from("seed", seed)
     runs = []
     for clip in (None, max_norm):
-        net = RecurrentNet("rnn", 2, hidden, 1, nonlinearity="relu", recurrent_init="orthogonal",
-                           spectral_norm=spectral_norm, seed=[seed])
+        net = RecurrentNet(
+            "rnn",
+            2,
+            hidden,
+            1,
+            nonlinearity="relu",
+            recurrent_init="orthogonal",
+            spectral_norm=spectral_norm,
+            seed=[seed],
+        )
         data_rng = np.random.default_rng([seed, length])
         runs.append(_train(net, lambda r=data_rng: adding_data(batch, length, r, stack=1), "sgd", lr, steps, clip))
     loss = np.stack([r[0][:, 0] for r in runs])
@@ -469,8 +622,21 @@ def clipping(*, length: int = 50, hidden: int = 16, spectral_norm: float = 1.5, 
     norm[~np.isfinite(norm)] = np.nan
     tail = max(1, steps // 10)
     _, y_held = adding_data(1000, length, np.random.default_rng([seed, length, 3]))
-    return Clipping(seed=seed, length=length, hidden=hidden, spectral_norm=spectral_norm, lr=lr, max_norm=max_norm,
-                    steps=steps, batch=batch, loss=loss, grad_norm=norm, overflow_step=overflow,
-                    unclipped_peak_norm=float(np.nanmax(norm[0])), clipped_final_loss=float(np.mean(loss[1, -tail:])),
-                    initial_loss=float(loss[1, 0]), clipped_steps_fraction=float(np.mean(norm[1] > max_norm)),
-                    trivial_mse=float(np.var(y_held)))
+    return Clipping(
+        seed=seed,
+        length=length,
+        hidden=hidden,
+        spectral_norm=spectral_norm,
+        lr=lr,
+        max_norm=max_norm,
+        steps=steps,
+        batch=batch,
+        loss=loss,
+        grad_norm=norm,
+        overflow_step=overflow,
+        unclipped_peak_norm=float(np.nanmax(norm[0])),
+        clipped_final_loss=float(np.mean(loss[1, -tail:])),
+        initial_loss=float(loss[1, 0]),
+        clipped_steps_fraction=float(np.mean(norm[1] > max_norm)),
+        trivial_mse=float(np.var(y_held)),
+    )

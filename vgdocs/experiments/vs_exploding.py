@@ -41,19 +41,32 @@ class Powers(Result):
     def table(self, which: str | None = None) -> Table:
         """One row per factor, one column per depth."""
         rows = tuple((float(f), *(float(v) for v in self.values[i])) for i, f in enumerate(self.factors))
-        return Table(("factor per layer", *(f"after {int(n)} layers" for n in self.depths)), rows,
-                     caption="The same product, a factor per layer: below 1 it vanishes, above 1 it explodes.",
-                     formats=(".3g",) + (".3g",) * len(self.depths))
+        return Table(
+            ("factor per layer", *(f"after {int(n)} layers" for n in self.depths)),
+            rows,
+            caption="The same product, a factor per layer: below 1 it vanishes, above 1 it explodes.",
+            formats=(".3g",) + (".3g",) * len(self.depths),
+        )
 
 
 @experiment("vs_exploding.powers")
-def powers(factors: Sequence[float] = (0.5, 0.9, 0.99, 1.0, 1.01, 1.1, 2.0), depths: Sequence[int] = (10, 50, 100), *,
-           seed: int = 0) -> Powers:
+def powers(
+    factors: Sequence[float] = (0.5, 0.9, 0.99, 1.0, 1.01, 1.1, 2.0),
+    depths: Sequence[int] = (10, 50, 100),
+    *,
+    seed: int = 0,
+) -> Powers:
     """factor ** n for every factor in `factors` and n in `depths`."""
     f = np.array([finite_float("factors[]", v, positive=True) for v in factors])
     n = np.array([positive_int("depths[]", v) for v in depths])
-    return Powers(seed=seed, factors=f, depths=n, values=f[:, None] ** n[None, :].astype(np.float64),
-                  half_to_the_10=0.5**10, two_to_the_10=2.0**10)
+    return Powers(
+        seed=seed,
+        factors=f,
+        depths=n,
+        values=f[:, None] ** n[None, :].astype(np.float64),
+        half_to_the_10=0.5**10,
+        two_to_the_10=2.0**10,
+    )
 
 
 # -- fixes side by side ----------------------------------------------------------------------------
@@ -84,12 +97,20 @@ class Fixes(Result):
 
     def table(self, which: str | None = None) -> Table:
         """One row per fix: first/top gradient ratio on the vanishing and on the exploding network."""
-        rows = tuple((lab, float(v), float(e)) for lab, v, e in zip(self.labels, self.vanishing, self.exploding,
-                                                                   strict=True))
-        return Table(("fix", f"vanishing: sigmoid + Xavier, {self.depth} layers",
-                      f"exploding: ReLU + {self.exploding_gain:g} {TIMES} He, {self.depth} layers"), rows,
-                     caption="Gradient norm at the first hidden layer divided by the norm at the top hidden layer, "
-                             "at initialisation (1 is perfect flow).", formats=(None, ".3g", ".3g"))
+        rows = tuple(
+            (lab, float(v), float(e)) for lab, v, e in zip(self.labels, self.vanishing, self.exploding, strict=True)
+        )
+        return Table(
+            (
+                "fix",
+                f"vanishing: sigmoid + Xavier, {self.depth} layers",
+                f"exploding: ReLU + {self.exploding_gain:g} {TIMES} He, {self.depth} layers",
+            ),
+            rows,
+            caption="Gradient norm at the first hidden layer divided by the norm at the top hidden layer, "
+            "at initialisation (1 is perfect flow).",
+            formats=(None, ".3g", ".3g"),
+        )
 
 
 def _first_over_top(setup: dict, fix: str, *, depth: int, width: int, batch: int, seed: int) -> float:
@@ -111,8 +132,9 @@ def _first_over_top(setup: dict, fix: str, *, depth: int, width: int, batch: int
 
 
 @experiment("vs_exploding.fixes")
-def fixes(depth: int = 20, width: int = 64, batch: int = 128, *, fix_names: Sequence[str] = FIXES,
-          seed: int = 0) -> Fixes:
+def fixes(
+    depth: int = 20, width: int = 64, batch: int = 128, *, fix_names: Sequence[str] = FIXES, seed: int = 0
+) -> Fixes:
     """First/top gradient ratio for each fix applied to a vanishing and to an exploding deep network."""
     depth, width, batch = positive_int("depth", depth), positive_int("width", width), positive_int("batch", batch)
     names = tuple(choice("fix_names[]", f, FIXES) for f in fix_names)
@@ -120,11 +142,18 @@ def fixes(depth: int = 20, width: int = 64, batch: int = 128, *, fix_names: Sequ
     van = np.array([_first_over_top(VANISHING, f, **kw) for f in names])
     exp = np.array([_first_over_top(EXPLODING, f, **kw) for f in names])
     base = names.index("none") if "none" in names else None
-    return Fixes(seed=seed, depth=depth, width=width, fixes=names, labels=tuple(_FIX_LABEL[f] for f in names),
-                 vanishing=van, exploding=exp,
-                 vanishing_base=float(van[base]) if base is not None else math.nan,
-                 exploding_base=float(exp[base]) if base is not None else math.nan,
-                 exploding_gain=EXPLODING["init_gain"])
+    return Fixes(
+        seed=seed,
+        depth=depth,
+        width=width,
+        fixes=names,
+        labels=tuple(_FIX_LABEL[f] for f in names),
+        vanishing=van,
+        exploding=exp,
+        vanishing_base=float(van[base]) if base is not None else math.nan,
+        exploding_base=float(exp[base]) if base is not None else math.nan,
+        exploding_gain=EXPLODING["init_gain"],
+    )
 
 
 # -- the weight-scale sweep against mean-field theory ----------------------------------------------
@@ -149,33 +178,62 @@ class ScaleSweep(Result):
 
     def table(self, which: str | None = None) -> Table:
         """One row per weight variance: chi_1, predicted and measured first/last gradient ratio."""
-        rows = tuple((float(s), float(c), float(p), float(m)) for s, c, p, m in
-                     zip(self.sigma_w2, self.chi_1, self.predicted, self.measured, strict=True))
-        return Table((f"{SIGMA}_w\u00b2", "\u03c7\u2081 (theory)", f"predicted \u03c7\u2081^{(self.depth - 1) / 2:g}",
-                      "measured ‖δ_1‖ / ‖δ_top‖"), rows, bar_column=3,
-                     caption=f"{self.depth}-layer {self.activation} network of width {self.width}, "
-                             f"{SIGMA}_b\u00b2 = {self.sigma_b2:g}; measured over {self.n_seeds} seeds "
-                             "(geometric mean).", formats=(".3g", ".3g", ".3g", ".3g"))
+        rows = tuple(
+            (float(s), float(c), float(p), float(m))
+            for s, c, p, m in zip(self.sigma_w2, self.chi_1, self.predicted, self.measured, strict=True)
+        )
+        return Table(
+            (
+                f"{SIGMA}_w\u00b2",
+                "\u03c7\u2081 (theory)",
+                f"predicted \u03c7\u2081^{(self.depth - 1) / 2:g}",
+                "measured ‖δ_1‖ / ‖δ_top‖",
+            ),
+            rows,
+            bar_column=3,
+            caption=f"{self.depth}-layer {self.activation} network of width {self.width}, "
+            f"{SIGMA}_b\u00b2 = {self.sigma_b2:g}; measured over {self.n_seeds} seeds "
+            "(geometric mean).",
+            formats=(".3g", ".3g", ".3g", ".3g"),
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Log-log plot of the first/last gradient ratio against sigma_w^2: measured markers, theory line."""
-        series = (Series("mean-field theory", self.sigma_w2, self.predicted, "line"),
-                  Series("measured", self.sigma_w2, self.measured, "markers"))
+        series = (
+            Series("mean-field theory", self.sigma_w2, self.predicted, "line"),
+            Series("measured", self.sigma_w2, self.measured, "markers"),
+        )
         return Figure(
-            panels=(Panel(series, f"weight variance {SIGMA}_w\u00b2 (times fan-in)",
-                          "‖δ_1‖ / ‖δ_top‖", logx=True, logy=True, hlines=((1.0, "no change"),)),),
+            panels=(
+                Panel(
+                    series,
+                    f"weight variance {SIGMA}_w\u00b2 (times fan-in)",
+                    "‖δ_1‖ / ‖δ_top‖",
+                    logx=True,
+                    logy=True,
+                    hlines=((1.0, "no change"),),
+                ),
+            ),
             alt=f"Log-log plot of the gradient at the first layer of a {self.depth}-layer {self.activation} network "
-                f"relative to the last, against the weight variance. It rises from {self.smallest:.1e} to "
-                f"{self.largest:.1e}, crossing 1 near {SIGMA}_w\u00b2 = {self.critical_measured:.3g}; mean-field "
-                f"theory puts the critical point at {self.critical_theory:.3g} and its curve follows the markers.",
+            f"relative to the last, against the weight variance. It rises from {self.smallest:.1e} to "
+            f"{self.largest:.1e}, crossing 1 near {SIGMA}_w\u00b2 = {self.critical_measured:.3g}; mean-field "
+            f"theory puts the critical point at {self.critical_theory:.3g} and its curve follows the markers.",
             title="From vanishing to exploding: sweeping the weight scale",
         )
 
 
 @experiment("vs_exploding.scale_sweep")
-def scale_sweep(sigma_w2: Sequence[float] = tuple(float(v) for v in np.geomspace(0.25, 16.0, 13)), *,
-                activation_name: str = "tanh", sigma_b2: float = 0.05, depth: int = 30, width: int = 128,
-                batch: int = 64, n_seeds: int = 2, seed: int = 0) -> ScaleSweep:
+def scale_sweep(
+    sigma_w2: Sequence[float] = tuple(float(v) for v in np.geomspace(0.25, 16.0, 13)),
+    *,
+    activation_name: str = "tanh",
+    sigma_b2: float = 0.05,
+    depth: int = 30,
+    width: int = 128,
+    batch: int = 64,
+    n_seeds: int = 2,
+    seed: int = 0,
+) -> ScaleSweep:
     """Sweep the weight variance of a deep network; measure the first/last gradient ratio; compare with mean field."""
     grid = np.array([finite_float("sigma_w2[]", v, positive=True) for v in sigma_w2])
     act = choice("activation_name", activation_name, ("tanh", "sigmoid", "relu", "linear"))
@@ -186,18 +244,35 @@ def scale_sweep(sigma_w2: Sequence[float] = tuple(float(v) for v in np.geomspace
     for i in range(n_seeds):
         for j, s2 in enumerate(grid):
             rng = rng_from("seed", seed + i)
-            net = MLP([width] + [width] * depth + [1], act, init="lecun_normal", init_gain=float(np.sqrt(s2)),
-                      bias_std=float(np.sqrt(sigma_b2)), seed=rng)
+            net = MLP(
+                [width] + [width] * depth + [1],
+                act,
+                init="lecun_normal",
+                init_gain=float(np.sqrt(s2)),
+                bias_std=float(np.sqrt(sigma_b2)),
+                seed=rng,
+            )
             x, y = rng.standard_normal((batch, width)), rng.standard_normal((batch, 1))
             d = net.gradients(x, y).delta_norms
             logs[i, j] = np.log(d[0] / d[-1])
     measured = np.exp(logs.mean(axis=0))
     chi = np.array([theory.chi_1(act, float(s2), sigma_b2) for s2 in grid])
     return ScaleSweep(
-        seed=seed, activation=act, depth=depth, width=width, batch=batch, sigma_b2=sigma_b2, sigma_w2=grid,
-        measured=measured, chi_1=chi, predicted=chi ** ((depth - 1) / 2.0),
-        critical_theory=theory.critical_sigma_w2(act, sigma_b2), critical_measured=_crossing(grid, measured),
-        n_seeds=n_seeds, smallest=float(measured.min()), largest=float(measured.max()),
+        seed=seed,
+        activation=act,
+        depth=depth,
+        width=width,
+        batch=batch,
+        sigma_b2=sigma_b2,
+        sigma_w2=grid,
+        measured=measured,
+        chi_1=chi,
+        predicted=chi ** ((depth - 1) / 2.0),
+        critical_theory=theory.critical_sigma_w2(act, sigma_b2),
+        critical_measured=_crossing(grid, measured),
+        n_seeds=n_seeds,
+        smallest=float(measured.min()),
+        largest=float(measured.max()),
     )
 
 
@@ -212,8 +287,11 @@ def _crossing(x: np.ndarray, y: np.ndarray) -> float:
 
 
 # -- an exploding training run, with and without clipping -----------------------------------------
-RUNS = (("exploding init, no clipping", 1.5, None), ("exploding init, clip norm to 1", 1.5, 1.0),
-        ("He init, no clipping", 1.0, None))
+RUNS = (
+    ("exploding init, no clipping", 1.5, None),
+    ("exploding init, clip norm to 1", 1.5, 1.0),
+    ("He init, no clipping", 1.0, None),
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -246,15 +324,24 @@ class ClippingRun(Result):
         if choice("which", which or "runs", ("runs", "blowup")) == "blowup":
             last = self.steps if self.unclipped_overflow_step < 0 else self.unclipped_overflow_step + 1
             rows = tuple((k, float(self.loss[0, k]), float(self.grad_norm[0, k])) for k in range(last))
-            return Table(("step", "training loss", "global gradient norm"), rows, formats=(None, ".3g", ".3g"),
-                         caption=f"{self.labels[0]}: loss and gradient norm at each step, up to the first step "
-                                 "whose numbers are no longer finite (NaN: not a number); training stops there.")
-        rows = tuple((lab, "never" if o < 0 else f"step {int(o)}", float(f), float(c))
-                     for lab, o, f, c in zip(self.labels, self.overflow_step, self.final_loss, self.clip_fraction,
-                                             strict=True))
-        return Table(("run", "loss or gradient non-finite", "final loss", "steps clipped"), rows,
-                     caption=f"{self.depth} ReLU layers of width {self.width}, SGD with learning rate {self.lr:g}, "
-                             f"{self.steps} steps of {self.batch_size} digits.", formats=(None, None, ".3g", ".0%"))
+            return Table(
+                ("step", "training loss", "global gradient norm"),
+                rows,
+                formats=(None, ".3g", ".3g"),
+                caption=f"{self.labels[0]}: loss and gradient norm at each step, up to the first step "
+                "whose numbers are no longer finite (NaN: not a number); training stops there.",
+            )
+        rows = tuple(
+            (lab, "never" if o < 0 else f"step {int(o)}", float(f), float(c))
+            for lab, o, f, c in zip(self.labels, self.overflow_step, self.final_loss, self.clip_fraction, strict=True)
+        )
+        return Table(
+            ("run", "loss or gradient non-finite", "final loss", "steps clipped"),
+            rows,
+            caption=f"{self.depth} ReLU layers of width {self.width}, SGD with learning rate {self.lr:g}, "
+            f"{self.steps} steps of {self.batch_size} digits.",
+            formats=(None, None, ".3g", ".0%"),
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Two log-scale panels against step: training loss, and the global gradient norm before clipping."""
@@ -262,20 +349,23 @@ class ClippingRun(Result):
         loss = tuple(Series(lab, t, self.loss[i]) for i, lab in enumerate(self.labels))
         norm = tuple(Series(lab, t, self.grad_norm[i]) for i, lab in enumerate(self.labels))
         return Figure(
-            panels=(Panel(loss, "step", "training loss", logy=True),
-                    Panel(norm, "step", "global gradient norm", logy=True)),
+            panels=(
+                Panel(loss, "step", "training loss", logy=True),
+                Panel(norm, "step", "global gradient norm", logy=True),
+            ),
             alt=f"Two log-scale panels over {self.steps} SGD steps. Without clipping, the run with exploding "
-                f"initialisation reaches a gradient norm of {self.last_finite_grad_norm:.1e} and overflows at step "
-                f"{self.unclipped_overflow_step}, so its lines stop. With clipping the same network keeps training, "
-                f"its loss falling from {self.clipped_first_loss:.3g} to {self.clipped_final_loss:.3g}; with He "
-                f"initialisation the loss ends at {self.he_final_loss:.3g}.",
+            f"initialisation reaches a gradient norm of {self.last_finite_grad_norm:.1e} and overflows at step "
+            f"{self.unclipped_overflow_step}, so its lines stop. With clipping the same network keeps training, "
+            f"its loss falling from {self.clipped_first_loss:.3g} to {self.clipped_final_loss:.3g}; with He "
+            f"initialisation the loss ends at {self.he_final_loss:.3g}.",
             title="Overflow in an exploding run, and clipping preventing it",
         )
 
 
 @experiment("vs_exploding.clipping_run")
-def clipping_run(depth: int = 20, width: int = 64, lr: float = 0.05, steps: int = 25, batch_size: int = 64, *,
-                 seed: int = 0) -> ClippingRun:
+def clipping_run(
+    depth: int = 20, width: int = 64, lr: float = 0.05, steps: int = 25, batch_size: int = 64, *, seed: int = 0
+) -> ClippingRun:
     """Train a deep ReLU net on the digits with an exploding init (with and without clipping) and with He init.
 
     25 steps, because the clipped run is chaotic: a last-bit difference between two CPUs' BLAS kernels
@@ -287,8 +377,14 @@ def clipping_run(depth: int = 20, width: int = 64, lr: float = 0.05, steps: int 
     x, y = digits("train", seed=seed)
     losses, norms, overflow, final, clipped = [], [], [], [], []
     for _, gain, clip in RUNS:
-        net = MLP([x.shape[1]] + [width] * depth + [10], "relu", init="he_normal", init_gain=gain,
-                  loss="softmax_ce", seed=seed)
+        net = MLP(
+            [x.shape[1]] + [width] * depth + [10],
+            "relu",
+            init="he_normal",
+            init_gain=gain,
+            loss="softmax_ce",
+            seed=seed,
+        )
         h = train(net, x, y, optimizer="sgd", lr=lr, steps=steps, batch_size=batch_size, clip_norm=clip, seed=seed)
         losses.append(h.loss)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -299,12 +395,24 @@ def clipping_run(depth: int = 20, width: int = 64, lr: float = 0.05, steps: int 
     norm_arr = np.array(norms)
     blown = overflow[0]
     return ClippingRun(
-        seed=seed, depth=depth, width=width, lr=lr, steps=steps, batch_size=batch_size,
-        labels=tuple(r[0] for r in RUNS), gains=np.array([r[1] for r in RUNS]),
-        clip_norms=np.array([math.nan if r[2] is None else r[2] for r in RUNS]), loss=np.array(losses),
-        grad_norm=norm_arr, overflow_step=np.array(overflow), final_loss=np.array(final),
-        clip_fraction=np.array(clipped), unclipped_overflow_step=int(blown),
+        seed=seed,
+        depth=depth,
+        width=width,
+        lr=lr,
+        steps=steps,
+        batch_size=batch_size,
+        labels=tuple(r[0] for r in RUNS),
+        gains=np.array([r[1] for r in RUNS]),
+        clip_norms=np.array([math.nan if r[2] is None else r[2] for r in RUNS]),
+        loss=np.array(losses),
+        grad_norm=norm_arr,
+        overflow_step=np.array(overflow),
+        final_loss=np.array(final),
+        clip_fraction=np.array(clipped),
+        unclipped_overflow_step=int(blown),
         last_finite_grad_norm=float(norm_arr[0, blown - 1]) if blown > 0 else math.nan,
-        clipped_final_loss=float(final[1]), clipped_first_loss=float(losses[1][0]),
-        clipped_clip_fraction=float(clipped[1]), he_final_loss=float(final[2]),
+        clipped_final_loss=float(final[1]),
+        clipped_first_loss=float(losses[1][0]),
+        clipped_clip_fraction=float(clipped[1]),
+        he_final_loss=float(final[2]),
     )

@@ -33,21 +33,34 @@ class DepthSweep(Result):
     def table(self, which: str | None = None) -> Table:
         """One row per depth, one column per network."""
         rows = tuple((int(n), *(float(v) for v in self.first_over_top[:, j])) for j, n in enumerate(self.depths))
-        return Table(("hidden layers", *self.labels), rows, bar_column=1,
-                     caption="Gradient norm at the first hidden layer divided by the norm at the top one, "
-                             f"at initialisation (width {self.width}).", formats=(None,) + (".3g",) * len(self.labels))
+        return Table(
+            ("hidden layers", *self.labels),
+            rows,
+            bar_column=1,
+            caption="Gradient norm at the first hidden layer divided by the norm at the top one, "
+            f"at initialisation (width {self.width}).",
+            formats=(None,) + (".3g",) * len(self.labels),
+        )
 
 
 @experiment("where.depth_sweep")
-def depth_sweep(depths: Sequence[int] = (2, 4, 8, 16, 32), width: int = 64, batch: int = 128, *,
-                seed: int = 0) -> DepthSweep:
+def depth_sweep(
+    depths: Sequence[int] = (2, 4, 8, 16, 32), width: int = 64, batch: int = 128, *, seed: int = 0
+) -> DepthSweep:
     """First/top gradient ratio at initialisation of sigmoid + Xavier and ReLU + He networks of each depth."""
     ds = np.array([positive_int("depths[]", d) for d in depths])
     width, batch = positive_int("width", width), positive_int("batch", batch)
     nets = (("sigmoid", "xavier_normal", "sigmoid + Xavier"), ("relu", "he_normal", "ReLU + He"))
     ratios = np.array([[_ratio(a, i, int(d), width, batch, seed) for d in ds] for a, i, _ in nets])
-    return DepthSweep(seed=seed, depths=ds, width=width, labels=tuple(lab for _, _, lab in nets),
-                      first_over_top=ratios, deepest=int(ds[-1]), sigmoid_deepest=float(ratios[0, -1]))
+    return DepthSweep(
+        seed=seed,
+        depths=ds,
+        width=width,
+        labels=tuple(lab for _, _, lab in nets),
+        first_over_top=ratios,
+        deepest=int(ds[-1]),
+        sigmoid_deepest=float(ratios[0, -1]),
+    )
 
 
 def _ratio(act: str, init: str, depth: int, width: int, batch: int, seed: int) -> float:
@@ -69,18 +82,25 @@ class RecurrentLag(Result):
     def figure(self, which: str | None = None) -> Figure:
         """Log-scale gradient norm against time lag."""
         return Figure(
-            panels=(Panel((Series("vanilla tanh RNN", self.lags, self.relative),), "time lag (steps back from the end)",
-                          "‖dL/dh‖ relative to the last step", logy=True),),
+            panels=(
+                Panel(
+                    (Series("vanilla tanh RNN", self.lags, self.relative),),
+                    "time lag (steps back from the end)",
+                    "‖dL/dh‖ relative to the last step",
+                    logy=True,
+                ),
+            ),
             alt=f"Log-scale line falling steadily with the time lag: {self.steps} steps of a vanilla RNN with "
-                f"{self.hidden} tanh units; ten steps back the gradient is {self.at_10:.1e} of its value at the "
-                f"last step, and at the first step it is {self.at_last:.1e}.",
+            f"{self.hidden} tanh units; ten steps back the gradient is {self.at_10:.1e} of its value at the "
+            f"last step, and at the first step it is {self.at_last:.1e}.",
             title="A recurrent network is a deep network in time",
         )
 
 
 @experiment("where.recurrent_lag")
-def recurrent_lag(steps: int = 100, hidden: int = 32, inputs: int = 4, batch: int = 32, *,
-                  seed: int = 0) -> RecurrentLag:
+def recurrent_lag(
+    steps: int = 100, hidden: int = 32, inputs: int = 4, batch: int = 32, *, seed: int = 0
+) -> RecurrentLag:
     """Gradient norm at each step of a `steps`-long sequence through a PyTorch-initialised vanilla tanh RNN."""
     steps, hidden = positive_int("steps", steps), positive_int("hidden", hidden)
     inputs, batch = positive_int("inputs", inputs), positive_int("batch", batch)
@@ -89,5 +109,12 @@ def recurrent_lag(steps: int = 100, hidden: int = 32, inputs: int = 4, batch: in
     x, y = rng.standard_normal((batch, steps, inputs)), rng.standard_normal((batch, 1))
     lag = net.gradients(x, y).lag_norms
     rel = lag / lag[0]
-    return RecurrentLag(seed=seed, steps=steps, hidden=hidden, lags=np.arange(steps), relative=rel,
-                        at_10=float(rel[min(10, steps - 1)]), at_last=float(rel[-1]))
+    return RecurrentLag(
+        seed=seed,
+        steps=steps,
+        hidden=hidden,
+        lags=np.arange(steps),
+        relative=rel,
+        at_10=float(rel[min(10, steps - 1)]),
+        at_last=float(rel[-1]),
+    )

@@ -75,8 +75,9 @@ class ActivationFacts(Result):
         for i, name in enumerate(self.names):
             lo, hi = self.range_low[i], self.range_high[i]
             rng = f"({_num(lo)}, {_num(hi)})"
-            rows.append((name, float(self.max_slope[i]), self.slope_where[i],
-                         *(float(v) for v in self.slope_at[i]), rng))
+            rows.append(
+                (name, float(self.max_slope[i]), self.slope_where[i], *(float(v) for v in self.slope_at[i]), rng)
+            )
         heads = ("activation", "max f'", "where", *(f"f'({p:g})" for p in self.probes), "output range")
         return Table(heads, tuple(rows), caption="Slope of each activation: the factor it contributes per layer.")
 
@@ -88,8 +89,9 @@ def _num(v: float) -> str:
 
 
 @experiment("why.activation_facts")
-def activation_facts(names: Sequence[str] = TABLE_ACTIVATIONS, *, halfwidth: float = 20.0, points: int = 40001,
-                     seed: int = 0) -> ActivationFacts:
+def activation_facts(
+    names: Sequence[str] = TABLE_ACTIVATIONS, *, halfwidth: float = 20.0, points: int = 40001, seed: int = 0
+) -> ActivationFacts:
     """Slope facts for `names` and the max error of sigmoid(x) = (1 + tanh(x/2))/2 on [-halfwidth, halfwidth]."""
     names = tuple(choice("names[]", n, ACTIVATIONS) for n in names)
     halfwidth = finite_float("halfwidth", halfwidth, positive=True)
@@ -144,14 +146,20 @@ class ActivationCurves(Result):
         return Figure(
             panels=(Panel(f_series, "x", "f(x)", "activation"), Panel(d_series, "x", "f'(x)", "slope")),
             alt=f"Two line plots over x from {self.x[0]:g} to {self.x[-1]:g}: the activations {listed} (left) "
-                f"and their derivatives (right). The right panel shows how large a factor each can pass back.",
+            f"and their derivatives (right). The right panel shows how large a factor each can pass back.",
             title=f"Activation functions and their slopes: {listed}",
         )
 
 
 @experiment("why.activation_curves")
-def activation_curves(names: Sequence[str] = CURVE_GROUPS["classic"] + CURVE_GROUPS["modern"], *,
-                      lo: float = -5.0, hi: float = 5.0, points: int = 201, seed: int = 0) -> ActivationCurves:
+def activation_curves(
+    names: Sequence[str] = CURVE_GROUPS["classic"] + CURVE_GROUPS["modern"],
+    *,
+    lo: float = -5.0,
+    hi: float = 5.0,
+    points: int = 201,
+    seed: int = 0,
+) -> ActivationCurves:
     """f and f' of each activation in `names` on `points` evenly spaced x in [lo, hi]."""
     names = tuple(choice("names[]", n, ACTIVATIONS) for n in names)
     lo, hi = finite_float("lo", lo), finite_float("hi", hi)
@@ -159,8 +167,9 @@ def activation_curves(names: Sequence[str] = CURVE_GROUPS["classic"] + CURVE_GRO
         raise ValueError(f"hi must be greater than lo; got lo={lo}, hi={hi}")
     x = np.linspace(lo, hi, positive_int("points", points))
     acts = [activation(n) for n in names]
-    return ActivationCurves(seed=seed, names=names, x=x, f=np.array([a(x) for a in acts]),
-                            df=np.array([a.derivative(x) for a in acts]))
+    return ActivationCurves(
+        seed=seed, names=names, x=x, f=np.array([a(x) for a in acts]), df=np.array([a.derivative(x) for a in acts])
+    )
 
 
 # -- the worst-case bound --------------------------------------------------------------------------
@@ -179,31 +188,53 @@ class SlopeBound(Result):
 
     def table(self, which: str | None = None) -> Table:
         """One row per depth: the bound and the effective learning rate (log bar on the bound)."""
-        rows = tuple((int(n), float(b), float(e)) for n, b, e in zip(self.depths, self.bound, self.effective_lr,
-                                                                     strict=True))
-        heads = ("layers below the output n", f"bound {self.max_slope:g}^n",
-                 f"effective lr ({self.lr:g} {TIMES} bound)")
-        return Table(heads, rows, bar_column=1,
-                     caption=f"Best case for {self.activation}: every unit at its steepest point, weights 1.",
-                     formats=(None, ".3g", ".3g"))
+        rows = tuple(
+            (int(n), float(b), float(e)) for n, b, e in zip(self.depths, self.bound, self.effective_lr, strict=True)
+        )
+        heads = (
+            "layers below the output n",
+            f"bound {self.max_slope:g}^n",
+            f"effective lr ({self.lr:g} {TIMES} bound)",
+        )
+        return Table(
+            heads,
+            rows,
+            bar_column=1,
+            caption=f"Best case for {self.activation}: every unit at its steepest point, weights 1.",
+            formats=(None, ".3g", ".3g"),
+        )
 
 
 @experiment("why.slope_bound")
-def slope_bound(depths: Sequence[int] = (1, 2, 5, 8, 10, 15, 20), *, lr: float = 0.01, activation_name: str = "sigmoid",
-                seed: int = 0) -> SlopeBound:
+def slope_bound(
+    depths: Sequence[int] = (1, 2, 5, 8, 10, 15, 20),
+    *,
+    lr: float = 0.01,
+    activation_name: str = "sigmoid",
+    seed: int = 0,
+) -> SlopeBound:
     """The product of n maximal slopes of `activation_name` for n in `depths`, and lr times it."""
     depths_arr = np.array([positive_int("depths[]", n) for n in depths])
     lr = finite_float("lr", lr, positive=True)
     s = activation(choice("activation_name", activation_name, ACTIVATIONS)).max_slope
     bound = s ** depths_arr.astype(np.float64)
-    return SlopeBound(seed=seed, activation=activation_name, max_slope=s, depths=depths_arr, bound=bound, lr=lr,
-                      effective_lr=lr * bound, layers_per_decade=math.log(10.0) / -math.log(s) if s < 1 else math.inf,
-                      bound_at_10=s**10)
+    return SlopeBound(
+        seed=seed,
+        activation=activation_name,
+        max_slope=s,
+        depths=depths_arr,
+        bound=bound,
+        lr=lr,
+        effective_lr=lr * bound,
+        layers_per_decade=math.log(10.0) / -math.log(s) if s < 1 else math.inf,
+        bound_at_10=s**10,
+    )
 
 
 # -- the toy next to a real network ----------------------------------------------------------------
-def delta_profile(act: str, init: str, *, depth: int, width: int, batch: int, seed: int, gain: float = 1.0,
-                  bias_std: float = 0.0) -> tuple[np.ndarray, np.ndarray, MLP]:
+def delta_profile(
+    act: str, init: str, *, depth: int, width: int, batch: int, seed: int, gain: float = 1.0, bias_std: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, MLP]:
     """(||dL/dz|| per hidden layer, input side first; hidden pre-activations u stacked; the net) at init.
 
     The batch is `batch` standard-normal inputs of `width` features with standard-normal targets and MSE.
@@ -243,8 +274,10 @@ class GradientFlow(Result):
         for names, toy in self._toy_groups():
             toy_name = "toy " + " / ".join(_ACT_LABEL.get(n, n) for n in names)
             if np.all(toy == toy[0]):  # a constant chain reads better in the caption than as a column
-                flat.append(f"The toy chain for {' and '.join(_ACT_LABEL.get(n, n) for n in names)} is {toy[0]:g} "
-                            "at every layer.")
+                flat.append(
+                    f"The toy chain for {' and '.join(_ACT_LABEL.get(n, n) for n in names)} is {toy[0]:g} "
+                    "at every layer."
+                )
             else:
                 heads.append(toy_name)
                 cols.append(toy)
@@ -254,8 +287,13 @@ class GradientFlow(Result):
                     cols.append(self.ratios[i])
         rows = tuple((k + 1, *(float(c[k]) for c in cols)) for k in range(self.depth))
         note = "".join(" " + f for f in flat)
-        return Table(tuple(heads), rows, caption="Gradient norm at each layer divided by the norm at the top hidden "
-                     f"layer (layer 1 is next to the input).{note}", formats=(None,) + (".3g",) * len(cols))
+        return Table(
+            tuple(heads),
+            rows,
+            caption="Gradient norm at each layer divided by the norm at the top hidden "
+            f"layer (layer 1 is next to the input).{note}",
+            formats=(None,) + (".3g",) * len(cols),
+        )
 
     def _toy_groups(self) -> list[tuple[list[str], np.ndarray]]:
         """Activations whose toy chains coincide (tanh and ReLU: all ones), grouped, with their chain."""
@@ -273,8 +311,8 @@ class GradientFlow(Result):
         return Figure(
             panels=(Panel(tuple(series), "hidden layer (1 = input side)", "‖δ_k‖ / ‖δ_top‖", logy=True),),
             alt=f"Log-scale plot of the gradient norm at each of {self.depth} hidden layers relative to the top one. "
-                f"Sigmoid falls to {self.sigmoid_first_over_top:.1e} at layer 1; ReLU with Xavier init falls to "
-                f"{self.relu_xavier_first_over_top:.2g}; ReLU with He init ends at {self.relu_he_first_over_top:.2g}.",
+            f"Sigmoid falls to {self.sigmoid_first_over_top:.1e} at layer 1; ReLU with Xavier init falls to "
+            f"{self.relu_xavier_first_over_top:.2g}; ReLU with He init ends at {self.relu_he_first_over_top:.2g}.",
             title="Scalar toy versus a real network",
         )
 
@@ -285,8 +323,9 @@ _ACT_LABEL = {"relu": "ReLU", "leaky_relu": "leaky ReLU"}
 
 
 @experiment("why.gradient_flow")
-def gradient_flow(depth: int = 10, width: int = 64, batch: int = 128, *,
-                  networks: Sequence[tuple[str, str]] = NETWORKS, seed: int = 0) -> GradientFlow:
+def gradient_flow(
+    depth: int = 10, width: int = 64, batch: int = 128, *, networks: Sequence[tuple[str, str]] = NETWORKS, seed: int = 0
+) -> GradientFlow:
     """Per-layer gradient norms at initialisation for each (activation, init) in `networks`, and the toy chain."""
     depth, width, batch = positive_int("depth", depth), positive_int("width", width), positive_int("batch", batch)
     nets = tuple((choice("activation", a, ACTIVATIONS), choice("init", i, INITIALIZERS)) for a, i in networks)
@@ -303,9 +342,16 @@ def gradient_flow(depth: int = 10, width: int = 64, batch: int = 128, *,
     steps = np.arange(depth - 1, -1, -1, dtype=np.float64)  # factors between layer k and the top
     toy = np.array([activation(a).max_slope ** steps for a in toy_acts])
     return GradientFlow(
-        seed=seed, depth=depth, width=width, batch=batch, labels=tuple(labels),
-        activations=tuple(a for a, _ in nets), inits=tuple(i for _, i in nets), ratios=ratios_arr,
-        toy_activations=toy_acts, toy=toy,
+        seed=seed,
+        depth=depth,
+        width=width,
+        batch=batch,
+        labels=tuple(labels),
+        activations=tuple(a for a, _ in nets),
+        inits=tuple(i for _, i in nets),
+        ratios=ratios_arr,
+        toy_activations=toy_acts,
+        toy=toy,
         per_layer_factor=ratios_arr[:, 0] ** (1.0 / max(depth - 1, 1)),
         relu_active_fraction=active,
         relu_he_first_over_top=firsts.get(("relu", "he_normal"), math.nan),
@@ -333,21 +379,39 @@ class WeightScale(Result):
 
     def table(self, which: str | None = None) -> Table:
         """One row per weight scale: toy factor, measured factor, mean slope, saturated share."""
-        rows = tuple((float(s), float(t), float(m), float(ms), float(sat)) for s, t, m, ms, sat in
-                     zip(self.sigma_w, self.toy_factor, self.per_layer_factor, self.mean_slope, self.saturated,
-                         strict=True))
-        heads = (f"{SIGMA}_w", f"toy factor {SIGMA}_w {TIMES} {self.max_slope:g}", "measured factor per layer",
-                 "mean slope f'(z)", "saturated units")
-        return Table(heads, rows,
-                     caption=f"{self.depth}-layer {self.activation} network, width {self.width}, "
-                             f"weights N(0, {SIGMA}_w\u00b2/fan_in). A unit is saturated when its output is "
-                             f"below {self.band[0]:g} or above {self.band[1]:g}.",
-                     formats=(".3g", ".3g", ".3g", ".3g", ".0%"))
+        rows = tuple(
+            (float(s), float(t), float(m), float(ms), float(sat))
+            for s, t, m, ms, sat in zip(
+                self.sigma_w, self.toy_factor, self.per_layer_factor, self.mean_slope, self.saturated, strict=True
+            )
+        )
+        heads = (
+            f"{SIGMA}_w",
+            f"toy factor {SIGMA}_w {TIMES} {self.max_slope:g}",
+            "measured factor per layer",
+            "mean slope f'(z)",
+            "saturated units",
+        )
+        return Table(
+            heads,
+            rows,
+            caption=f"{self.depth}-layer {self.activation} network, width {self.width}, "
+            f"weights N(0, {SIGMA}_w\u00b2/fan_in). A unit is saturated when its output is "
+            f"below {self.band[0]:g} or above {self.band[1]:g}.",
+            formats=(".3g", ".3g", ".3g", ".3g", ".0%"),
+        )
 
 
 @experiment("why.weight_scale")
-def weight_scale(sigma_w: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0), *, activation_name: str = "sigmoid",
-                 depth: int = 10, width: int = 64, batch: int = 128, seed: int = 0) -> WeightScale:
+def weight_scale(
+    sigma_w: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0),
+    *,
+    activation_name: str = "sigmoid",
+    depth: int = 10,
+    width: int = 64,
+    batch: int = 128,
+    seed: int = 0,
+) -> WeightScale:
     """Sweep the weight scale of a sigmoid or tanh network; measure the gradient factor and saturation."""
     scales = np.array([finite_float("sigma_w[]", s, positive=True) for s in sigma_w])
     act = activation(choice("activation_name", activation_name, SATURATING))
@@ -359,7 +423,16 @@ def weight_scale(sigma_w: Sequence[float] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0
         slope = act.derivative(u)
         slopes.append(float(slope.mean()))
         sats.append(saturated_fraction(act(u), act.name))
-    return WeightScale(seed=seed, activation=act.name, depth=depth, width=width, sigma_w=scales,
-                       toy_factor=scales * act.max_slope, per_layer_factor=np.array(factors),
-                       mean_slope=np.array(slopes), saturated=np.array(sats), max_slope=act.max_slope,
-                       band=SATURATION_BANDS[act.name])
+    return WeightScale(
+        seed=seed,
+        activation=act.name,
+        depth=depth,
+        width=width,
+        sigma_w=scales,
+        toy_factor=scales * act.max_slope,
+        per_layer_factor=np.array(factors),
+        mean_slope=np.array(slopes),
+        saturated=np.array(sats),
+        max_slope=act.max_slope,
+        band=SATURATION_BANDS[act.name],
+    )

@@ -60,20 +60,47 @@ class XorRuns(Result):
             heads = ["seed"]
             for a in self.activations:
                 heads += [f"{_LABEL.get(a, a)}: P(1 | [1, 0])", f"{_LABEL.get(a, a)}: solved"]
-            rows = tuple((int(s), *(v for i in range(len(self.activations))
-                                    for v in (float(self.probe_prediction[i, j]), bool(self.solved[i, j]))))
-                         for j, s in enumerate(self.seeds))
-            return Table(tuple(heads), rows, caption="Prediction for the input [1, 0] (target 1) after training, "
-                         "and whether all four XOR points were classified correctly.")
-        rows = tuple((a, f"{int(self.solved_count[i])} of {self.n_seeds}", float(np.median(self.final_loss[i])),
-                      float(np.median(self.probe_prediction[i])), float(np.median(self.first_over_last[i])))
-                     for i, a in enumerate(self.activations))
+            rows = tuple(
+                (
+                    int(s),
+                    *(
+                        v
+                        for i in range(len(self.activations))
+                        for v in (float(self.probe_prediction[i, j]), bool(self.solved[i, j]))
+                    ),
+                )
+                for j, s in enumerate(self.seeds)
+            )
+            return Table(
+                tuple(heads),
+                rows,
+                caption="Prediction for the input [1, 0] (target 1) after training, "
+                "and whether all four XOR points were classified correctly.",
+            )
+        rows = tuple(
+            (
+                a,
+                f"{int(self.solved_count[i])} of {self.n_seeds}",
+                float(np.median(self.final_loss[i])),
+                float(np.median(self.probe_prediction[i])),
+                float(np.median(self.first_over_last[i])),
+            )
+            for i, a in enumerate(self.activations)
+        )
         rows = tuple((_LABEL.get(r[0], r[0]), *r[1:]) for r in rows)
-        return Table(("hidden activation", "seeds solved", "median final loss", "median P(1 | [1, 0])",
-                      "median ‖dL/dW_1‖ / ‖dL/dW_out‖ at start"), rows,
-                     caption=f"{len(self.seeds)} seeds, {self.epochs} epochs of Adam (lr {self.lr:g}). "
-                             "Solved: all four outputs on the correct side of 0.5.",
-                     formats=(None, None, ".3g", ".3g", ".3g"))
+        return Table(
+            (
+                "hidden activation",
+                "seeds solved",
+                "median final loss",
+                "median P(1 | [1, 0])",
+                "median ‖dL/dW_1‖ / ‖dL/dW_out‖ at start",
+            ),
+            rows,
+            caption=f"{len(self.seeds)} seeds, {self.epochs} epochs of Adam (lr {self.lr:g}). "
+            "Solved: all four outputs on the correct side of 0.5.",
+            formats=(None, None, ".3g", ".3g", ".3g"),
+        )
 
     def figure(self, which: str | None = None) -> Figure:
         """Loss curves: one panel per variant, one line per seed (dashed if unsolved), chance loss ln 2 marked."""
@@ -86,20 +113,39 @@ class XorRuns(Result):
                 label = "" if kind in named else f"{kind} (one line per seed)"
                 named.add(kind)
                 series.append(Series(label, t, self.loss_curves[i, j], "line" if self.solved[i, j] else "dashed"))
-            panels.append(Panel(tuple(series), "epoch", "binary cross-entropy", f"{_LABEL.get(a, a)} hidden layers",
-                                hlines=((self.chance_loss, "ln 2: answering 0.5"),)))
-        summary = "; ".join(f"{_LABEL.get(a, a)}: {int(c)} of {self.n_seeds} seeds solved, median final loss "
-                            f"{np.median(self.final_loss[i]):.3g}" for i, (a, c) in
-                            enumerate(zip(self.activations, self.solved_count, strict=True)))
-        return Figure(panels=tuple(panels), title="XOR loss curves, one line per seed",
-                      alt=f"Training loss over {self.epochs} epochs for each seed, one panel per hidden activation. "
-                          f"{summary}.")
+            panels.append(
+                Panel(
+                    tuple(series),
+                    "epoch",
+                    "binary cross-entropy",
+                    f"{_LABEL.get(a, a)} hidden layers",
+                    hlines=((self.chance_loss, "ln 2: answering 0.5"),),
+                )
+            )
+        summary = "; ".join(
+            f"{_LABEL.get(a, a)}: {int(c)} of {self.n_seeds} seeds solved, median final loss "
+            f"{np.median(self.final_loss[i]):.3g}"
+            for i, (a, c) in enumerate(zip(self.activations, self.solved_count, strict=True))
+        )
+        return Figure(
+            panels=tuple(panels),
+            title="XOR loss curves, one line per seed",
+            alt=f"Training loss over {self.epochs} epochs for each seed, one panel per hidden activation. {summary}.",
+        )
 
 
 @experiment("xor.xor_runs")
-def xor_runs(activations: Sequence[str] = ("sigmoid", "relu"), seeds: Sequence[int] = tuple(range(10)), *,
-             epochs: int = 200, lr: float = 1e-3, hidden: Sequence[int] = (8, 8), init: str = "xavier_uniform",
-             record_every: int = 2, seed: int = 0) -> XorRuns:
+def xor_runs(
+    activations: Sequence[str] = ("sigmoid", "relu"),
+    seeds: Sequence[int] = tuple(range(10)),
+    *,
+    epochs: int = 200,
+    lr: float = 1e-3,
+    hidden: Sequence[int] = (8, 8),
+    init: str = "xavier_uniform",
+    record_every: int = 2,
+    seed: int = 0,
+) -> XorRuns:
     """Train a 2-hidden-8-8-1 net on XOR for each hidden activation and seed (full batch, Adam)."""
     acts = tuple(choice("activations[]", a, ACTIVATIONS) for a in activations)
     seed_list = np.array([nonnegative_int("seeds[]", s) for s in seeds])
@@ -123,12 +169,25 @@ def xor_runs(activations: Sequence[str] = ("sigmoid", "relu"), seeds: Sequence[i
     count = solved.sum(axis=1)
     by_name = dict(zip(acts, count, strict=True))
     return XorRuns(
-        seed=seed, activations=acts, seeds=seed_list, epochs=epochs, lr=lr, init=init, hidden=tuple(widths[1:-1]),
-        record_every=record_every, loss_curves=np.array(curves).reshape(*shape, -1),
+        seed=seed,
+        activations=acts,
+        seeds=seed_list,
+        epochs=epochs,
+        lr=lr,
+        init=init,
+        hidden=tuple(widths[1:-1]),
+        record_every=record_every,
+        loss_curves=np.array(curves).reshape(*shape, -1),
         final_loss=np.array(final).reshape(shape),
-        outputs=outputs, probe_prediction=outputs[:, :, probe], solved=solved, solved_count=count,
-        first_over_last=np.array(ratios).reshape(shape), chance_loss=math.log(2.0), n_seeds=int(seed_list.size),
-        sigmoid_solved=int(by_name.get("sigmoid", -1)), relu_solved=int(by_name.get("relu", -1)),
+        outputs=outputs,
+        probe_prediction=outputs[:, :, probe],
+        solved=solved,
+        solved_count=count,
+        first_over_last=np.array(ratios).reshape(shape),
+        chance_loss=math.log(2.0),
+        n_seeds=int(seed_list.size),
+        sigmoid_solved=int(by_name.get("sigmoid", -1)),
+        relu_solved=int(by_name.get("relu", -1)),
     )
 
 
@@ -146,13 +205,23 @@ class LearningRates(Result):
 
     def table(self, which: str | None = None) -> Table:
         """One row per (learning rate, activation)."""
-        rows = tuple((float(lr), _LABEL.get(a, a), f"{int(self.solved_count[i, j])} of {self.n_seeds}",
-                      float(self.median_loss[i, j]), float(self.median_probe[i, j]))
-                     for i, lr in enumerate(self.lrs) for j, a in enumerate(self.activations))
-        return Table(("Adam learning rate", "hidden activation", "seeds solved", "median final loss",
-                      "median P(1 | [1, 0])"), rows,
-                     caption=f"The same {self.n_seeds} seeds and {self.epochs} epochs at each learning rate.",
-                     formats=(".3g", None, None, ".3g", ".3g"))
+        rows = tuple(
+            (
+                float(lr),
+                _LABEL.get(a, a),
+                f"{int(self.solved_count[i, j])} of {self.n_seeds}",
+                float(self.median_loss[i, j]),
+                float(self.median_probe[i, j]),
+            )
+            for i, lr in enumerate(self.lrs)
+            for j, a in enumerate(self.activations)
+        )
+        return Table(
+            ("Adam learning rate", "hidden activation", "seeds solved", "median final loss", "median P(1 | [1, 0])"),
+            rows,
+            caption=f"The same {self.n_seeds} seeds and {self.epochs} epochs at each learning rate.",
+            formats=(".3g", None, None, ".3g", ".3g"),
+        )
 
 
 @experiment("xor.learning_rates")
@@ -161,8 +230,12 @@ def learning_rates(lrs: Sequence[float] = (1e-3, 1e-2), *, seed: int = 0) -> Lea
     runs = [xor_runs(lr=finite_float("lrs[]", lr, positive=True)) for lr in lrs]
     first = runs[0]
     return LearningRates(
-        seed=seed, lrs=np.array([r.lr for r in runs]), activations=first.activations, epochs=first.epochs,
-        n_seeds=first.n_seeds, solved_count=np.array([r.solved_count for r in runs]),
+        seed=seed,
+        lrs=np.array([r.lr for r in runs]),
+        activations=first.activations,
+        epochs=first.epochs,
+        n_seeds=first.n_seeds,
+        solved_count=np.array([r.solved_count for r in runs]),
         median_loss=np.array([np.median(r.final_loss, axis=1) for r in runs]),
         median_probe=np.array([np.median(r.probe_prediction, axis=1) for r in runs]),
     )

@@ -167,8 +167,9 @@ class MLP:
         else:
             raise TypeError(f"activation must be a name or a sequence of names; got {type(activation).__name__}")
         if len(names) != n_hidden:
-            raise ValueError(f"activation must be one name or {n_hidden} names (one per hidden layer); "
-                             f"got {len(names)}")
+            raise ValueError(
+                f"activation must be one name or {n_hidden} names (one per hidden layer); got {len(names)}"
+            )
         if norm is not None:
             choice("norm", norm, NORMS)
         choice("norm_position", norm_position, NORM_POSITIONS)
@@ -186,8 +187,15 @@ class MLP:
             out = i == n_hidden
             act = self.output_act if out else _activation(names[i], alpha)
             use_norm = None if out else norm
-            W = initialize(output_init if out and output_init else init, n_in, n_out, rng,
-                           std=init_std, gain=init_gain, dtype=self.dtype)
+            W = initialize(
+                output_init if out and output_init else init,
+                n_in,
+                n_out,
+                rng,
+                std=init_std,
+                gain=init_gain,
+                dtype=self.dtype,
+            )
             has_bias = not (use_norm == "batch" and norm_position == "before")
             b = None
             if has_bias:
@@ -253,8 +261,9 @@ class MLP:
         inputs, caches = [], []
         for i, layer in enumerate(self.layers[:-1]):
             inputs.append(h)
-            cache = self._layer_forward(layer, h, training=True, update_stats=update_stats, z_out=out.z[i],
-                                        a_out=out.a[i])
+            cache = self._layer_forward(
+                layer, h, training=True, update_stats=update_stats, z_out=out.z[i], a_out=out.a[i]
+            )
             caches.append(cache)
             h = cache[2]
         top = self.layers[-1]
@@ -280,8 +289,16 @@ class MLP:
             raise ValueError(f"x must have {self.widths[0]} columns (widths[0]); got shape {arr.shape}")
         return arr
 
-    def _layer_forward(self, layer: Layer, h: np.ndarray, *, training: bool, update_stats: bool = True,
-                       z_out: np.ndarray | None = None, a_out: np.ndarray | None = None):
+    def _layer_forward(
+        self,
+        layer: Layer,
+        h: np.ndarray,
+        *,
+        training: bool,
+        update_stats: bool = True,
+        z_out: np.ndarray | None = None,
+        a_out: np.ndarray | None = None,
+    ):
         """(z, u, a, phi, norm cache): phi = act(u) is kept so the backward pass can reuse it."""
         z = np.matmul(h, layer.W, out=z_out)
         if layer.b is not None:
@@ -300,8 +317,9 @@ class MLP:
             a = a + h
         return z, u, a, phi, norm_cache
 
-    def _layer_backward(self, layer: Layer, h_in: np.ndarray, cache: tuple, g: np.ndarray, g_out: np.ndarray,
-                        dw_out: np.ndarray):
+    def _layer_backward(
+        self, layer: Layer, h_in: np.ndarray, cache: tuple, g: np.ndarray, g_out: np.ndarray, dw_out: np.ndarray
+    ):
         """From g = dL/d(layer output) to (delta = dL/dz, parameter grads, dL/d(layer input)).
 
         g is a fresh array owned by the backward pass, so it is overwritten in place unless the
@@ -415,16 +433,20 @@ class _PassBuffers:
 
     def __init__(self, layers: Sequence[Layer], n: int, dtype: type) -> None:
         hidden = layers[:-1]
-        shapes = ([(n, L.fan_out) for L in layers] + [(n, L.fan_in) for L in layers] + [L.W.shape for L in layers]
-                  + [(n, L.fan_out) if L.act.name in _IN_PLACE else (0, 0) for L in hidden])
+        shapes = (
+            [(n, L.fan_out) for L in layers]
+            + [(n, L.fan_in) for L in layers]
+            + [L.W.shape for L in layers]
+            + [(n, L.fan_out) if L.act.name in _IN_PLACE else (0, 0) for L in hidden]
+        )
         flat = np.empty(sum(a * b for a, b in shapes), dtype=dtype)
         views, start = [], 0
         for a, b in shapes:
-            views.append(flat[start:start + a * b].reshape(a, b))
+            views.append(flat[start : start + a * b].reshape(a, b))
             start += a * b
         k = len(layers)
-        self.z, self.g, self.dW = views[:k], views[k:2 * k], views[2 * k:3 * k]
-        self.a = [v if v.size else None for v in views[3 * k:]]
+        self.z, self.g, self.dW = views[:k], views[k : 2 * k], views[2 * k : 3 * k]
+        self.a = [v if v.size else None for v in views[3 * k :]]
 
 
 _IN_PLACE = ("relu", "tanh")

@@ -118,8 +118,10 @@ class RecurrentNet:
         self.cell = choice("cell", cell, CELLS)
         self.nonlinearity = choice("nonlinearity", nonlinearity, NONLINEARITIES)
         if cell != "rnn" and nonlinearity != "tanh":
-            raise ValueError(f"nonlinearity is fixed by the gates of cell={cell!r}; leave it 'tanh' "
-                             f"(choices {list(NONLINEARITIES)} apply to cell='rnn' only)")
+            raise ValueError(
+                f"nonlinearity is fixed by the gates of cell={cell!r}; leave it 'tanh' "
+                f"(choices {list(NONLINEARITIES)} apply to cell='rnn' only)"
+            )
         self.readout = choice("readout", readout, READOUTS)
         self.loss_name = choice("loss", loss, RECURRENT_LOSSES)
         self.recurrent_init = choice("recurrent_init", recurrent_init, RECURRENT_INITS)
@@ -161,8 +163,9 @@ class RecurrentNet:
 
     # -- forward / backward -------------------------------------------------------------------
     @_overflow_is_data
-    def forward(self, x: np.ndarray, h0: np.ndarray | None = None,
-                c0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    def forward(
+        self, x: np.ndarray, h0: np.ndarray | None = None, c0: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """(h_k, c_k) for inputs x (B, T, I), each (B, T, H); c is None except for the LSTM.
 
         h0 and c0 (B, H) start the run (zeros if omitted), like PyTorch's (output, state).
@@ -265,8 +268,9 @@ class RecurrentNet:
                 found[step - 1] = gh
         return self._public(np.stack([found[k] for k in ks], axis=1))
 
-    def jacobian_singular_values(self, x: np.ndarray, t: int, ks: Sequence[int], *,
-                                 example: int | None = None) -> np.ndarray:
+    def jacobian_singular_values(
+        self, x: np.ndarray, t: int, ks: Sequence[int], *, example: int | None = None
+    ) -> np.ndarray:
         """Singular values of dh_t/dh_k, largest first, shape (len(ks), H): the mean over the batch
         of each ranked singular value, or those of one `example` (a row index)."""
         jac = self.jacobians(x, t, ks)
@@ -291,13 +295,13 @@ class RecurrentNet:
         p["W_out"], p["b_out"] = rng.uniform(-k, k, (O, H)), rng.uniform(-k, k, O)
         if self.spectral_norm is not None:
             for g in range(G):
-                block = p["W_hh"][g * H:(g + 1) * H]
+                block = p["W_hh"][g * H : (g + 1) * H]
                 top = np.linalg.norm(block, 2)
                 if top > 0:
                     block *= self.spectral_norm / top
         if self.forget_bias is not None:
-            p["b_ih"][H:2 * H] = self.forget_bias
-            p["b_hh"][H:2 * H] = 0.0
+            p["b_ih"][H : 2 * H] = self.forget_bias
+            p["b_hh"][H : 2 * H] = 0.0
         return p
 
     def _public(self, a: np.ndarray) -> np.ndarray:
@@ -314,8 +318,9 @@ class RecurrentNet:
             extra = f" or ({self.stack}, batch, time, {self.input_size}) for this stack" if self.stacked else ""
             raise ValueError(f"x must have shape (batch, time, {self.input_size}){extra}; got {arr.shape}")
         if arr.shape[-1] != self.input_size:
-            raise ValueError(f"x must have {self.input_size} features (input_size) in its last axis; "
-                             f"got shape {arr.shape}")
+            raise ValueError(
+                f"x must have {self.input_size} features (input_size) in its last axis; got shape {arr.shape}"
+            )
         return arr
 
     def _state(self, name: str, value: object, B: int) -> np.ndarray:
@@ -352,7 +357,7 @@ class RecurrentNet:
         # (no overflow for any finite v) produce every gate
         G = _GATES[self.cell]
         scale = np.full(G * H, 0.5)
-        scale[2 * H:3 * H] = 1.0  # the tanh block: g (LSTM) or n (GRU)
+        scale[2 * H : 3 * H] = 1.0  # the tanh block: g (LSTM) or n (GRU)
         shift = 1.0 - scale
         W_x, W_h = p["W_ih"].mT * scale, p["W_hh"].mT * scale
         if self.cell == "lstm":
@@ -365,10 +370,10 @@ class RecurrentNet:
                 a *= scale
                 a += shift
                 c_prev = c
-                c = a[..., H:2 * H] * c_prev
-                c += a[..., :H] * a[..., 2 * H:3 * H]
+                c = a[..., H : 2 * H] * c_prev
+                c += a[..., :H] * a[..., 2 * H : 3 * H]
                 tc = np.tanh(c)
-                h = a[..., 3 * H:] * tc
+                h = a[..., 3 * H :] * tc
                 run.h.append(h)
                 run.c.append(c)
                 run.cache.append((a, tc, c_prev))
@@ -379,11 +384,11 @@ class RecurrentNet:
             gx += b_x
             gh = h @ W_h
             gh += b_h
-            rz = np.tanh(gx[..., :2 * H] + gh[..., :2 * H])
+            rz = np.tanh(gx[..., : 2 * H] + gh[..., : 2 * H])
             rz *= 0.5
             rz += 0.5
-            ghn = gh[..., 2 * H:]
-            n = np.tanh(gx[..., 2 * H:] + rz[..., :H] * ghn)
+            ghn = gh[..., 2 * H :]
+            n = np.tanh(gx[..., 2 * H :] + rz[..., :H] * ghn)
             h_prev = h
             h = n + rz[..., H:] * (h_prev - n)
             run.h.append(h)
@@ -413,8 +418,9 @@ class RecurrentNet:
         if arr.shape == want:
             arr = np.broadcast_to(arr, (self.stack, *want))
         elif not (self.stacked and arr.shape == (self.stack, *want)):
-            raise ValueError(f"y must have shape {want} for readout={self.readout!r}, loss={self.loss_name!r}; "
-                             f"got {np.shape(y)}")
+            raise ValueError(
+                f"y must have shape {want} for readout={self.readout!r}, loss={self.loss_name!r}; got {np.shape(y)}"
+            )
         n = math.prod(lead)
         for s in range(self.stack):
             ys = arr[s].reshape(n) if ce else arr[s].reshape(n, self.output_size)
@@ -457,10 +463,10 @@ def _lstm_back(cache, gh, gc, W):
     """Step backward of the LSTM: gate pre-activation grads (shared by both sides), dL/dh_prev, dL/dc_prev."""
     a, tc, c_prev = cache
     H = tc.shape[-1]
-    i, f, g, o = a[..., :H], a[..., H:2 * H], a[..., 2 * H:3 * H], a[..., 3 * H:]
+    i, f, g, o = a[..., :H], a[..., H : 2 * H], a[..., 2 * H : 3 * H], a[..., 3 * H :]
     gc = gc + gh * o * (1.0 - tc * tc)
     slope = a * (1.0 - a)  # sigmoid' on i, f, o
-    slope[..., 2 * H:3 * H] = 1.0 - g * g  # tanh' on g
+    slope[..., 2 * H : 3 * H] = 1.0 - g * g  # tanh' on g
     da = np.concatenate([gc * g, gc * c_prev, gc * i, gh * tc], axis=-1)
     da *= slope
     return da, da, da @ W, gc * f

@@ -103,13 +103,21 @@ def _finish():
     s = vgdocs.publish.cache.stats()
     report = os.environ.get("VGDOCS_BUILD_REPORT")
     if report:
-        Path(report).write_text(json.dumps({
-            "pages": _page_seconds,
-            "experiments": [{"name": n, "args": k, "seconds": t} for n, k, t in vgdocs.publish.cache.timings()],
-            "stats": s,
-        }, indent=1))
+        Path(report).write_text(
+            json.dumps(
+                {
+                    "pages": _page_seconds,
+                    "experiments": [{"name": n, "args": k, "seconds": t} for n, k, t in vgdocs.publish.cache.timings()],
+                    "stats": s,
+                },
+                indent=1,
+            )
+        )
     log.info(
         "experiments: %d computed, %d from disk, %d reused in this build; build took %.1f s",
-        s["misses"], s["disk_hits"], s["hits"], time.perf_counter() - _build_started,
+        s["misses"],
+        s["disk_hits"],
+        s["hits"],
+        time.perf_counter() - _build_started,
     )
     vgdocs.publish.cache.deactivate()
