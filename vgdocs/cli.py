@@ -186,6 +186,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     judge.add_argument("--json", action="store_true", help="print JSON instead of one line")
     judge.set_defaults(handler=_diagnose)
+    listing = sub.add_parser(
+        "claims",
+        help="build the site and list every claim (page, id, sentence, evidence, verdict); exit 1 if one fails",
+        description="Builds the site (experiment cache on) and lists every claim its pages print.",
+    )
+    listing.add_argument("--config-file", default=None, help="path to mkdocs.yml (default: the repository's)")
+    listing.add_argument("--json", action="store_true", help="print the claims as JSON")
+    listing.add_argument("--failing", action="store_true", help="list only the claims that do not hold")
+    listing.set_defaults(handler=_claims)
     sub.add_parser(
         "ledger",
         add_help=False,
@@ -371,6 +380,41 @@ def _clean(value: object) -> object:
         return [_clean(v) for v in value]
     v = float(value)
     return v if math.isfinite(v) else None
+
+
+def _claims(args: argparse.Namespace) -> int:
+    from vgdocs.publish import claims, ledger
+
+    records = ledger.build_claims(args.config_file)
+    if records is None:
+        print("vgdocs claims: error: the site build failed (see its log above)", file=sys.stderr)
+        return 1
+    shown = claims.failing(records) if args.failing else records
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "page": r.page,
+                        "id": r.claim.id,
+                        "holds": r.claim.holds,
+                        "sentence": r.sentence,
+                        "evidence": dict(r.claim.evidence),
+                        "intervention": r.claim.intervention,
+                        "scope": r.claim.scope,
+                    }
+                    for r in shown
+                ],
+                indent=1,
+            )
+        )
+    else:
+        for r in shown:
+            evidence = ", ".join(f"{k}={v:.4g}" for k, v in r.claim.evidence.items())
+            print(f"{'holds' if r.claim.holds else 'FAILS'}\t{r.page}\t{r.claim.id}\t{r.sentence}\t[{evidence}]")
+    broken = claims.failing(records)
+    print(f"claims: {len(records)} on {len({r.page for r in records})} pages, {len(broken)} failing", file=sys.stderr)
+    return 1 if broken or not records else 0
 
 
 def _ledger(argv: list[str]) -> int:

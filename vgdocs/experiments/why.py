@@ -18,6 +18,7 @@ from vgdocs.engine.diagnose import SATURATING, SATURATION_BANDS, saturated_fract
 from vgdocs.engine.init import INITIALIZERS
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.experiments._core import Result, experiment, within_rounding
+from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = [
@@ -80,6 +81,22 @@ class ActivationFacts(Result):
             )
         heads = ("activation", "max f'", "where", *(f"f'({p:g})" for p in self.probes), "output range")
         return Table(heads, tuple(rows), caption="Slope of each activation: the factor it contributes per layer.")
+
+    def claims(self) -> list[Claim]:
+        """Sigmoid's slope never exceeds 1/4, a quarter of tanh's peak."""
+        return [
+            Claim(
+                "sigmoid-slope-at-most-a-quarter-of-tanh",
+                "The sigmoid's slope never exceeds {sigmoid}, a quarter of tanh's peak of {tanh}: "
+                "tanh is {ratio} times as steep.",
+                holds=self.sigmoid_max_slope <= 0.25 + 1e-12 and abs(self.tanh_over_sigmoid - 4.0) < 1e-9,
+                evidence={
+                    "sigmoid": self.sigmoid_max_slope,
+                    "tanh": self.tanh_max_slope,
+                    "ratio": self.tanh_over_sigmoid,
+                },
+            )
+        ]
 
 
 def _num(v: float) -> str:

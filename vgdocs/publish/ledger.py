@@ -32,6 +32,7 @@ __all__ = [
     "collect_spool",
     "compare",
     "conflicts",
+    "current_page",
     "dumps",
     "end_page",
     "load",
@@ -83,6 +84,11 @@ def begin_page(page: str) -> None:
     """Start collecting numbers for `page` (its path under docs/, e.g. 'why.md')."""
     global _current_page
     _current_page = page
+
+
+def current_page() -> str | None:
+    """The page being built (its path under docs/), or None outside a page."""
+    return _current_page
 
 
 def end_page() -> None:
@@ -445,6 +451,21 @@ def _build_and_record(config: Path) -> dict[str, float] | None:
         if done.returncode != 0 or not record_file.exists():
             return None
         return load(record_file)
+
+
+def build_claims(config_file: str | None = None) -> list:
+    """Every claim a non-strict build of the site files (experiment cache on), or None if the build failed."""
+    from vgdocs.publish import claims
+
+    config = _config_file(config_file)
+    with tempfile.TemporaryDirectory(prefix="vgdocs-claims-") as tmp:
+        out = Path(tmp) / "claims.json"
+        env = {**os.environ, claims.RECORD_ENV: str(out), COMPARE_ENV: "0"}
+        cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(Path(tmp) / "site")]
+        done = subprocess.run(cmd, env=env, cwd=config.parent, check=False)
+        if done.returncode != 0 or not out.exists():
+            return None
+        return claims.load(out)
 
 
 def _show(ledger_file: Path, pattern: str) -> int:

@@ -5,7 +5,7 @@ Every `table`, `figure` and `sentence` call publishes the numbers it shows to `v
 
 from vgdocs.publish.present.figures import figure
 from vgdocs.publish.present.numbers import bars, fmt
-from vgdocs.publish.present.sentences import sentence
+from vgdocs.publish.present.sentences import claim, sentence
 from vgdocs.publish.present.tables import table
 
-__all__ = ["bars", "figure", "fmt", "sentence", "table"]
+__all__ = ["bars", "claim", "figure", "fmt", "sentence", "table"]

@@ -7,10 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from vgdocs.publish import claims, ledger
 from vgdocs.publish.present._publish import publish_result
 from vgdocs.publish.present.numbers import fmt, is_number
 
-__all__ = ["sentence"]
+__all__ = ["claim", "sentence"]
 
 
 def sentence(obj: object, template: str) -> str:
@@ -63,3 +64,32 @@ class _Quoted:
 
     def __getattr__(self, name: str) -> _Quoted:
         return _Quoted(getattr(self.value, name))
+
+
+def claim(obj: object, claim_id: str) -> str:
+    """The sentence of claim `claim_id` of Result `obj` (from `obj.claims()`), evidence filled in.
+
+    Publishes the evidence and the verdict (`claim[id].holds`, 1 or 0) to the ledger and files the
+    claim for the page, so a claim that stops holding fails the strict build (see `vgdocs.publish.claims`).
+    """
+    make = getattr(obj, "claims", None)
+    if not callable(make):
+        raise TypeError(f"obj must be a Result with a .claims() method; got {type(obj).__name__}")
+    found = {c.id: c for c in make()}
+    if claim_id not in found:
+        raise ValueError(
+            f"claim_id {claim_id!r} is not a claim of {type(obj).__name__}; its claims are {sorted(found)}"
+        )
+    c = found[claim_id]
+    try:
+        text = c.text.format(**{k: _Quoted(v) for k, v in c.evidence.items()})
+    except KeyError as exc:
+        raise ValueError(
+            f"claim {claim_id!r} names {exc.args[0]!r}, which is not in its evidence {sorted(c.evidence)}"
+        ) from None
+    experiment = getattr(obj, "experiment", "") or type(obj).__name__
+    numbers = {f"claim[{c.id}].{k}": v for k, v in c.evidence.items()}
+    numbers[f"claim[{c.id}].holds"] = 1.0 if c.holds else 0.0
+    ledger.publish(obj, numbers)
+    claims.file(ledger.current_page(), experiment, c, text)
+    return text

@@ -42,6 +42,8 @@ _SPLIT_STREAM = re.compile(
 )
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])|(?<![\w.])-?(?:nan|inf)(?!\w)")
 
+_CLAIMS_MARKER = "<!-- vgdocs:claims -->"
+
 _state: dict[str, object] = {"command": "build", "dirty": False, "spool": None}
 
 
@@ -53,6 +55,10 @@ def pin_blas_threads() -> None:
         except ImportError:  # without threadpoolctl only the environment variables apply
             return
         threadpool_limits(limits=1)
+
+
+def _claims() -> ModuleType:
+    return importlib.import_module("vgdocs.publish.claims")
 
 
 def _ledger() -> ModuleType:
@@ -74,6 +80,7 @@ def on_config(config):
 def on_pre_build(*, config) -> None:
     """Start a fresh ledger, and a spool file for pages whose code runs in a notebook kernel."""
     _ledger().reset()
+    _claims().reset()
     fd, spool = tempfile.mkstemp(prefix="vgdocs-ledger-spool-", suffix=".tsv")
     os.close(fd)
     _state["spool"] = spool
@@ -132,6 +139,14 @@ def on_post_build(*, config) -> None:
     recorded = ledger.published()
     if record := os.environ.get(ledger.RECORD_ENV):
         ledger.save(record, recorded)
+    claims = _claims()
+    if record := os.environ.get(claims.RECORD_ENV):
+        claims.save(record, claims.filed())
+    if broken := claims.failing():
+        if _state["command"] == "serve" or not config.strict:
+            log.warning(claims.format_failures(broken))
+        else:
+            raise PluginError(claims.format_failures(broken))
     ledger_file = Path(config.config_file_path).parent / ledger.LEDGER_FILE
     if os.environ.get(ledger.COMPARE_ENV) == "0":
         accepted = recorded  # the caller compares or accepts; only conflicts are reported here
@@ -151,6 +166,16 @@ def on_post_build(*, config) -> None:
         log.warning(drift.message(ledger.LEDGER_FILE, limit=40))
         return
     raise PluginError(drift.message(ledger.LEDGER_FILE, limit=None))  # CI logs get every entry
+
+
+def on_page_context(context, *, page, config, nav):
+    """On the page that asks for it (a `<!-- vgdocs:claims -->` marker), the table of every claim filed.
+
+    Runs after every page's Markdown has been executed, so the table holds the whole site's claims.
+    """
+    if page.content and _CLAIMS_MARKER in page.content:
+        page.content = page.content.replace(_CLAIMS_MARKER, _claims().html_table(_claims().filed(), page))
+    return context
 
 
 def on_build_error(*, error: Exception) -> None:
