@@ -95,7 +95,9 @@ class Site:
 def build_site(dest: Path, repo: Path = REPO) -> Path:
     """Build the site with mkdocs --strict into dest; raise with mkdocs' output if it fails."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(dest)]
+    from vgdocs.publish.site.engines import command
+
+    cmd = [*command("build"), "-d", str(dest)]
     proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"mkdocs build --strict failed ({proc.returncode}):\n{proc.stderr[-6000:]}")
