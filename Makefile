@@ -2,7 +2,8 @@
 #   make serve     install, then serve the site with live reload on http://127.0.0.1:8000
 #   make test      install (+ Debian's chromium when missing), then the whole pytest suite
 #   make build     strict, cold build of the site into site/
-#   make lint      ruff check (rules in pyproject.toml)
+#   make lint      ruff format --check, ruff check (rules in pyproject.toml), zizmor on .github/
+#   make engines   build with MkDocs, ProperDocs and Zensical; check each against the ledger; compare
 #   make torch-test  only the tests that compare against PyTorch
 #   make bench     build-speed benchmark (cold, warm, prose edit under serve, per page, memory)
 #   make page-sizes  each built page's own HTML size against its budget
@@ -29,7 +30,7 @@ export SOURCE_DATE_EPOCH
 endif
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install serve build test torch-test lint bench page-sizes chromium constraints clean
+.PHONY: install serve build test torch-test lint bench page-sizes chromium constraints clean engines
 
 install: $(VENV)/.installed
 
@@ -39,14 +40,15 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml $(CONSTRAINTS)
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[docs,test,torch]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[docs,test,torch,engines]'
 	touch $@
 
 serve: install
-	$(BIN)/mkdocs serve --dev-addr $(ADDR)
+	$(BIN)/python -m vgdocs serve --no-strict --dev-addr $(ADDR)
 
 build: install
-	VGDOCS_CACHE=0 $(BIN)/mkdocs build --strict --clean
+	VGDOCS_CACHE=0 $(BIN)/python -m vgdocs build -d site
+	$(BIN)/python -m vgdocs check site
 
 test: install chromium
 	$(BIN)/pytest
@@ -61,7 +63,9 @@ page-sizes: install
 	$(BIN)/python benchmarks/page_sizes.py
 
 lint: install
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/zizmor --offline .github/
 
 # Browser tests drive Debian's Chromium; install it only where it is missing and apt-get exists.
 # GitHub's runners bring Chrome, which the browser tests use there.
@@ -75,5 +79,8 @@ chromium:
 constraints:
 	$(BIN)/python -m pip freeze --exclude-editable | sed -E 's/^(torch==[^+]+)\+.*/\1/' > $(CONSTRAINTS)
 
+engines: install
+	$(BIN)/python -m vgdocs engines mkdocs properdocs zensical --report .ci/engines.json --no-fail
+
 clean:
-	rm -rf site .cache
+	rm -rf site site.record .cache

@@ -109,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["ledger"]:
         return _ledger(args_list[1:])
+    if args_list[:1] in (["build"], ["serve"], ["check"], ["engines"]):
+        from vgdocs.publish.site import engines
+
+        return engines.main(args_list)
     try:
         args = build_parser().parse_args(args_list)
     except SystemExit as exc:  # --help (0) or a usage error (2, already reported)
@@ -195,6 +199,13 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="print the claims as JSON")
     listing.add_argument("--failing", action="store_true", help="list only the claims that do not hold")
     listing.set_defaults(handler=_claims)
+    for name, text in (
+        ("build", "build the site (strict) with one engine: mkdocs (default), properdocs or zensical"),
+        ("serve", "serve the site with live reload"),
+        ("check", "compare the numbers and claims a build recorded with the ledger"),
+        ("engines", "build with several engines, check each, compare their output page by page"),
+    ):
+        sub.add_parser(name, add_help=False, help=text)
     sub.add_parser(
         "ledger",
         add_help=False,

@@ -30,7 +30,7 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]  # best practice too (issue 15)
 AXE_BLOCKING = ("serious", "critical")
 TEXT_CONTRAST = 4.5  # WCAG 1.4.3 (AA) minimum for text; figure labels are text
 GRAPHIC_CONTRAST = 3.0  # WCAG 1.4.11 (AA) minimum for graphical objects: lines, markers, bars
@@ -49,6 +49,7 @@ CHECKS = (
     "link",
     "anchor",
     "weight",
+    "convention",
 )
 
 
@@ -94,7 +95,9 @@ class Site:
 def build_site(dest: Path, repo: Path = REPO) -> Path:
     """Build the site with mkdocs --strict into dest; raise with mkdocs' output if it fails."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(dest)]
+    from vgdocs.publish.site.engines import command
+
+    cmd = [*command("build"), "-d", str(dest)]
     proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"mkdocs build --strict failed ({proc.returncode}):\n{proc.stderr[-6000:]}")
@@ -741,10 +744,39 @@ def check_page(page, recorder: Recorder, site: Site, name: str) -> list[Problem]
     problems += check_figures(page, name)
     problems += check_math(page, name, site)
     problems += check_axe(page, name)
+    problems += check_conventions(page, name)
     problems += check_palette(page, name)
     recorder.settle(page)
     problems += recorder.take(name)
     return problems
+
+
+# ---------------------------------------------------------------- conventions of Material sites
+
+
+def check_conventions(page, name: str) -> list[Problem]:
+    """Edit link to the page's source, last-updated date, SVG favicon and logo, "Cite this page" BibTeX."""
+    out = []
+    edit = page.locator("a.md-content__button[href*='/edit/main/docs/']")
+    if edit.count() != 1:
+        out.append(Problem("convention", name, f"expected one 'edit this page' link, found {edit.count()}"))
+    stamp = page.locator(".md-source-file time.vg-updated[datetime]")
+    if stamp.count() != 1 or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", stamp.first.get_attribute("datetime") or ""):
+        out.append(Problem("convention", name, "no last-updated date (<time datetime=YYYY-MM-DD>) in the page footer"))
+    icon = page.evaluate(
+        """async () => { const l = document.querySelector("link[rel='icon']");
+        if (!l) return null; const r = await fetch(l.href); return [l.getAttribute('href'), r.status,
+        r.headers.get('content-type')]; }"""
+    )
+    if not icon or not icon[0].endswith("favicon.svg") or icon[1] != 200 or "svg" not in (icon[2] or ""):
+        out.append(Problem("convention", name, f"favicon is not the site's SVG: {icon}"))
+    if page.locator("img[src$='logo.svg']").count() == 0:
+        out.append(Problem("convention", name, "the header shows no SVG logo"))
+    cite = page.locator("details.vg-cite")
+    text = cite.first.text_content() if cite.count() else ""
+    if "Cite this page" not in text or "@misc{vgdocs-" not in text or "url" not in text:
+        out.append(Problem("convention", name, "no 'Cite this page' box with a BibTeX @misc entry"))
+    return out
 
 
 # ---------------------------------------------------------------- search

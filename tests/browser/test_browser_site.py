@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser import browser_checks as bc
@@ -90,3 +92,18 @@ def test_search_lists_the_expected_page_near_the_top(session_page, site, query):
     assert set(found[:SEARCH_TOP]) & set(expected), (
         f"search for {query!r} listed {found[:SEARCH_TOP] or 'nothing'} first; expected one of {expected}"
     )
+
+
+def test_each_page_has_edit_link_last_updated_date_favicon_logo_and_cite_box(report):
+    problems = _only(report, "convention")
+    assert not problems, _message(problems)
+
+
+def test_numbers_changed_page_lists_ledger_commits_with_old_and_new_values(site, pages):
+    """The page is generated from the ledger's git history: a section per commit, moved numbers as old → new."""
+    assert "changes/" in pages, f"no numbers-changed page among {pages}"
+    html = bc.page_file(site.root, "changes/").read_text(encoding="utf-8")
+    commits = re.findall(r"/commit/([0-9a-f]{40})", html)
+    assert commits, "the numbers-changed page links to no commit"
+    assert len(commits) <= 12, "the page is bounded to the latest 12 ledger commits"
+    assert "→" in html and "published number" in html

@@ -118,3 +118,46 @@ def test_outside_a_build_experiments_always_compute(vgdocs_copy: Path) -> None:
         [sys.executable, "-c", code], env=env, cwd=vgdocs_copy, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == str({"hits": 0, "disk_hits": 0, "misses": 0})
+
+
+def test_a_stale_entry_written_before_an_engine_change_is_never_returned(vgdocs_copy: Path, tmp_path: Path) -> None:
+    """Even an entry copied under the new key is ignored: an entry repeats the key it was written for."""
+    before = run_probe(vgdocs_copy, tmp_path / "c")
+    (old,) = list((tmp_path / "c").glob("*/*.npz"))
+    perturb_sigmoid(vgdocs_copy)
+    after = run_probe(vgdocs_copy, tmp_path / "c")
+    new = [p for p in (tmp_path / "c").glob("*/*.npz") if p != old]
+    assert len(new) == 1 and after["stats"]["misses"] == 1
+    shutil.copyfile(old, new[0])  # plant the pre-change value under the post-change key
+    replanted = run_probe(vgdocs_copy, tmp_path / "c")
+    assert replanted["stats"]["disk_hits"] == 0 and replanted["stats"]["misses"] == 1
+    assert replanted["value"] == after["value"] != before["value"]
+
+
+def test_entries_are_json_and_npz_and_load_without_pickle(tmp_path: Path) -> None:
+    """Round trip of the value shapes Results hold; an npz holding a pickled object array is refused."""
+    import dataclasses
+
+    import numpy as np
+
+    from vgdocs.publish.claims import Claim
+    from vgdocs.publish.store import Store
+
+    store = Store(tmp_path)
+    value = {
+        "floats": (1.5, float("nan"), float("inf"), -0.0),
+        "array": np.arange(6.0).reshape(2, 3),
+        "ints": [1, 2**70, np.int64(3)],
+        ("a", 1): "tuple key",
+        "claim": Claim("c.one", "text {x}", True, evidence={"x": 2.0}),
+    }
+    assert store.set("ab" * 32, value)
+    back = store.get("ab" * 32)
+    assert back["floats"][0] == 1.5 and np.isnan(back["floats"][1]) and back["floats"][2] == float("inf")
+    assert np.array_equal(back["array"], value["array"]) and back["ints"][1] == 2**70 and back[("a", 1)] == "tuple key"
+    assert dataclasses.asdict(back["claim"]) == dataclasses.asdict(value["claim"])
+    assert not store.set("cd" * 32, np.array([object()], dtype=object))
+    (tmp_path / "ef").mkdir()
+    np.save(tmp_path / "x.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    (tmp_path / "x.npy").rename(tmp_path / "ef" / ("ef" * 32 + ".npz"))
+    assert store.get("ef" * 32, default="missing") == "missing"

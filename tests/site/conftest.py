@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,9 @@ class Build:
 
 def mkdocs_build(config: Path, site: Path, *, strict: bool = True, env: dict[str, str] | None = None) -> Build:
     """Run `python -m mkdocs build` cold (no experiment cache) in a subprocess."""
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--clean", "-f", str(config), "-d", str(site)]
+    from vgdocs.publish.site.engines import command
+
+    cmd = [*command("build", config=config, strict=False), "--clean", "-d", str(site)]
     if strict:
         cmd.insert(4, "--strict")
     full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "VGDOCS_CACHE": "0", **(env or {})}

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import markdown
 import pytest
 
-from vgdocs.publish.site.math import MathError, render_arithmatex, render_notebook_math, tex_to_mathml
+from vgdocs.publish.site.mathml import MathError, render_arithmatex, render_notebook_math, tex_to_mathml
 from vgdocs.publish.site.notebooks import strip_notebook_assets
 
 

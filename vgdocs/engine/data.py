@@ -8,9 +8,7 @@ targets are float64 of shape (n, d_out). Examples come in a seeded random order.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 
@@ -119,12 +117,13 @@ def digits(split: str = "train", *, test_fraction: float = 0.25, seed: int = 0) 
 
 @functools.cache
 def _digits_raw() -> tuple[np.ndarray, np.ndarray]:
-    """The digits table as shipped inside scikit-learn (read directly: importing sklearn.datasets takes ~1 s)."""
-    spec = importlib.util.find_spec("sklearn")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("digits() needs scikit-learn installed (it ships the 8x8 digits data)")
-    table = np.loadtxt(Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz", delimiter=",")
-    pixels, labels = table[:, :-1], table[:, -1].astype(np.int64)
+    """The 8x8 digits as scikit-learn's public `load_digits` returns them (read from its bundled file)."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as exc:
+        raise ImportError("digits() needs scikit-learn installed (it ships the 8x8 digits data)") from exc
+    bunch = load_digits()
+    pixels, labels = np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
     pixels.setflags(write=False)
     labels.setflags(write=False)
     return pixels, labels

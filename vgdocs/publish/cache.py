@@ -3,8 +3,9 @@
 Active only while a site build has switched it on (the mkdocs hook calls `activate`), so a
 REPL or a test that calls an experiment always computes afresh. Two layers: an in-process
 dict for the current build (a result quoted on several pages is computed once) and, unless
-VGDOCS_CACHE=0, a diskcache store that survives between builds. A key is the experiment's
-name, its bound arguments and a hash of every vgdocs module it imports (transitively), plus
+VGDOCS_CACHE=0, a content-addressed store on disk (vgdocs.publish.store: JSON plus npz arrays,
+read with allow_pickle=False, so loading an entry never runs code) that survives between builds.
+A key is the experiment's name, its bound arguments and a hash of every vgdocs module it imports (transitively), plus
 the versions of the numerical libraries, so editing prose recomputes nothing and editing
 vgdocs recomputes exactly the experiments whose code changed.
 """
@@ -50,9 +51,9 @@ def activate(directory: str | os.PathLike[str] | None) -> None:
     deactivate()
     _active = True
     if directory is not None and disk_enabled():
-        import diskcache
+        from vgdocs.publish.store import Store
 
-        _disk = diskcache.Cache(str(directory), size_limit=2**30)
+        _disk = Store(directory, size_limit=2**30)
 
 
 def deactivate() -> None:
@@ -108,7 +109,7 @@ def memoize(namespace: str, key: str, module: str, compute: Callable[[], T]) -> 
     _timings.append((namespace, key, time.perf_counter() - start))
     _memo[digest] = value
     if _disk is not None:
-        _disk.set(digest, value)
+        _disk.set(digest, value, label=f"{namespace} {key}")
     return value
 
 
@@ -120,6 +121,8 @@ def source_hash(module: str) -> str:
             if name not in _file_digests:
                 _file_digests[name] = hashlib.sha256(_module_path(name).read_bytes()).digest()
             h.update(name.encode() + b"\0" + _file_digests[name])
+        # the store's own format: an entry written by another version of the serialiser is never read
+        h.update(b"store\0" + hashlib.sha256(_module_path("vgdocs.publish.store").read_bytes()).digest())
         h.update(_environment().encode())
         _hashes[module] = h.hexdigest()
     return _hashes[module]

@@ -441,12 +441,14 @@ def _config_file(given: str | None) -> Path:
 
 
 def _build_and_record(config: Path) -> dict[str, float] | None:
-    """Numbers published by a full strict `mkdocs build` of `config` into a temp dir; None if it failed."""
+    """Numbers published by a full strict build of `config` into a temp dir; None if it failed."""
+    from vgdocs.publish.site import engines
+
     with tempfile.TemporaryDirectory(prefix="vgdocs-ledger-") as tmp:
         record_file = Path(tmp) / "recorded.tsv"
         env = {**os.environ, RECORD_ENV: str(record_file), COMPARE_ENV: "0"}
         env.setdefault("VGDOCS_CACHE", "0")  # the ledger comes from a cold build unless asked otherwise
-        cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(Path(tmp) / "site")]
+        cmd = [*engines.command("build", config=config), "-d", str(Path(tmp) / "site")]
         done = subprocess.run(cmd, env=env, cwd=config.parent, check=False)
         if done.returncode != 0 or not record_file.exists():
             return None
@@ -456,12 +458,13 @@ def _build_and_record(config: Path) -> dict[str, float] | None:
 def build_claims(config_file: str | None = None) -> list:
     """Every claim a non-strict build of the site files (experiment cache on), or None if the build failed."""
     from vgdocs.publish import claims
+    from vgdocs.publish.site import engines
 
     config = _config_file(config_file)
     with tempfile.TemporaryDirectory(prefix="vgdocs-claims-") as tmp:
         out = Path(tmp) / "claims.json"
         env = {**os.environ, claims.RECORD_ENV: str(out), COMPARE_ENV: "0"}
-        cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(Path(tmp) / "site")]
+        cmd = [*engines.command("build", config=config, strict=False), "-q", "-d", str(Path(tmp) / "site")]
         done = subprocess.run(cmd, env=env, cwd=config.parent, check=False)
         if done.returncode != 0 or not out.exists():
             return None

@@ -140,6 +140,10 @@ def on_post_build(*, config) -> None:
     if record := os.environ.get(ledger.RECORD_ENV):
         ledger.save(record, recorded)
     claims = _claims()
+    # beside the site (never in it): `python -m vgdocs check SITE` compares it with the ledger afterwards
+    beside = importlib.import_module("vgdocs.publish.site.engines").record_dir(config.site_dir)
+    ledger.save(beside / "published.tsv", recorded)
+    claims.save(beside / "claims.json", claims.filed())
     if record := os.environ.get(claims.RECORD_ENV):
         claims.save(record, claims.filed())
     if broken := claims.failing():

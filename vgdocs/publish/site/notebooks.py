@@ -1,7 +1,7 @@
 """Make mkdocs-jupyter's HTML fit the site: no CDN scripts, and its stylesheet as one shared file.
 
 nbconvert's template loads MathJax and mermaid from a CDN and inlines ~600 KB of JupyterLab CSS
-into every notebook page. Math is typeset at build time instead (vgdocs.publish.site.math); the CSS goes
+into every notebook page. Math is typeset at build time instead (vgdocs.publish.site.mathml); the CSS goes
 to one cached file that only notebook pages link to.
 """
 

@@ -1,9 +1,13 @@
-"""mkdocs hook: every build runs current vgdocs code in clean sessions, through the cache.
+"""mkdocs hook for building: every build runs current vgdocs code, through the cache.
 
 - vgdocs sources changed since the last build (under `mkdocs serve`)? Drop every imported
   vgdocs module so the blocks import the edited code; hook modules re-import inside functions.
-- markdown-exec keeps each `session`'s globals for the life of the process: clear them, so a
-  name defined by a block that has since been deleted cannot leak into this build.
+- markdown-exec keeps each `session`'s globals for the life of the process, and (as of 1.12) offers
+  no public way to reset them: its only store is the private
+  `markdown_exec._internal.formatters.python._sessions_globals`, which this hook does not touch.
+  So under `mkdocs serve`, a name defined by a block you have since deleted stays defined in its
+  session until serve restarts. Every strict build (`make build`, `make test`, CI, `python -m vgdocs
+  build`) runs in a fresh process, so a block that depends on such a name fails there.
 - Switch the experiment cache on (disk layer in .cache/vgdocs unless VGDOCS_CACHE=0), and give
   mkdocs-jupyter a cache folder named after the hash of the vgdocs sources, because its own
   cache key covers the notebook but not the code the notebook imports.
@@ -61,13 +65,6 @@ def on_config(config):
         jupyter.config["cache"] = disk
         jupyter.config["cache_dir"] = str(root / ".cache" / "mkdocs-jupyter" / digest[:16])
     return config
-
-
-@event_priority(100)
-def on_pre_build(config):
-    from markdown_exec._internal.formatters import python as exec_python
-
-    exec_python._sessions_globals.clear()
 
 
 @event_priority(100)

@@ -1,18 +1,36 @@
 """TeX to MathML at build time, so pages typeset math with no script and no third-party request.
 
+A Python-Markdown extension (`vgdocs.publish.site.mathml` in mkdocs.yml's markdown_extensions), so
+every engine that renders Markdown with Python-Markdown (MkDocs, ProperDocs, Zensical) typesets it:
 pymdownx.arithmatex (generic mode) leaves `\\(...\\)` / `\\[...\\]` in spans and divs of class
-"arithmatex"; notebook Markdown cells keep `$...$` / `$$...$$`. Both become <math> elements.
+"arithmatex", and this extension's postprocessor, the last to run on a page's HTML (markdown-exec
+output included), turns them into <math> elements. TeX it cannot convert is logged as a warning
+(which fails `mkdocs build --strict`) and left as it was. Notebook Markdown cells keep `$...$` /
+`$$...$$`; the page hook (pages.py) converts those with `render_notebook_math`.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Callable
 
 from latex2mathml.converter import convert
+from markdown import Extension, Markdown
+from markdown.postprocessors import Postprocessor
 
-__all__ = ["MathError", "render_arithmatex", "render_notebook_math", "tex_to_mathml"]
+__all__ = [
+    "MathError",
+    "MathMLExtension",
+    "makeExtension",
+    "render_arithmatex",
+    "render_notebook_math",
+    "tex_to_mathml",
+]
+
+# under "mkdocs.": MkDocs and ProperDocs count this logger's warnings, so --strict fails on bad TeX
+log = logging.getLogger("mkdocs.plugins.vgdocs.mathml")
 
 _ARITHMATEX = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">\s*(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<block>.*?)\\\])\s*</(?P=tag)>', re.S
@@ -78,3 +96,21 @@ def render_notebook_math(content: str, on_error: Callable[[MathError], None]) ->
         return "".join(_DOLLARS.sub(replace, p) if i % 3 == 0 else p for i, p in enumerate(parts) if i % 3 != 2)
 
     return _NOTEBOOK_MARKDOWN_CELL.sub(cell, content)
+
+
+class _MathMLPostprocessor(Postprocessor):
+    def run(self, text: str) -> str:
+        return render_arithmatex(text, lambda error: log.warning(str(error)))
+
+
+class MathMLExtension(Extension):
+    """Typeset arithmatex's generic output as MathML once the page's HTML is complete."""
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        # priority 1: after raw HTML (30) is put back, so math inside markdown-exec output is included
+        md.postprocessors.register(_MathMLPostprocessor(md), "vgdocs-mathml", 1)
+
+
+def makeExtension(**kwargs) -> MathMLExtension:
+    """Entry point for `markdown_extensions: [vgdocs.publish.site.mathml]`."""
+    return MathMLExtension(**kwargs)

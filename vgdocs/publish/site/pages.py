@@ -1,9 +1,13 @@
-"""mkdocs hook: math to MathML, notebook pages without CDN assets, failing blocks named.
+"""mkdocs hook for pages: notebook pages without CDN assets, failing blocks named, dates, citations.
 
-(The ledger's page context is vgdocs/publish/site/drift.py's job.)
+(Math in Markdown pages is the Markdown extension vgdocs/publish/site/mathml.py; the ledger's page
+context is drift.py's job.)
 
-- on_page_markdown: remember the page so a failing markdown-exec block's warning names it.
-- on_page_content: TeX -> MathML (arithmatex output, and `$...$` in notebook Markdown cells);
+- on_config: the last-commit date of every page source and CITATION.cff (conventions.py).
+- on_page_markdown: remember the page so a failing markdown-exec block's warning names it; set
+  its last-updated date.
+- on_page_context: the page's BibTeX entry for the "Cite this page" box (overrides/main.html).
+- on_page_content: in notebook pages, TeX -> MathML (`$...$` in Markdown cells);
   notebook pages lose their CDN <script>s, link one shared stylesheet instead of inlining it,
   get a download link to the .ipynb that mkdocs-jupyter copies beside them, and their links to
   other pages' source files (`../why.md`) become page URLs.
@@ -26,7 +30,7 @@ from mkdocs.utils import get_relative_url, write_file
 log = logging.getLogger("mkdocs.plugins.vgdocs.hooks")
 
 _DOC_LINK = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)([^"#?]+\.(?:md|ipynb))(#[^"]*)?"')
-_state: dict[str, str | None] = {"page": None, "notebook_css": None}
+_state: dict[str, object] = {"page": None, "notebook_css": None, "dates": {}, "citation": {}}
 
 
 class _NamePage(logging.Filter):
@@ -45,13 +49,21 @@ def _module(name: str) -> ModuleType:
 
 
 def on_config(config):
-    """Attach the page-naming filter to markdown-exec's loggers, replacing one from an earlier load of this hook."""
+    """Read the pages' last-commit dates and CITATION.cff; attach the page-naming filter to markdown-exec's loggers.
+
+    (Replacing a filter from an earlier load of this hook.)
+    """
     names = [n for n in logging.root.manager.loggerDict if n.startswith("mkdocs.plugins.markdown_exec")]
     for name in names:
         logger = logging.getLogger(name)
         for old in [f for f in logger.filters if type(f).__name__ == _NamePage.__name__]:
             logger.removeFilter(old)  # `mkdocs serve` loads this hook module afresh on every rebuild
         logger.addFilter(_NamePage())
+    conventions = _module("vgdocs.publish.site.conventions")
+    root = posixpath.dirname(config.config_file_path)
+    docs = posixpath.relpath(config.docs_dir, root)
+    _state["dates"] = conventions.git_dates(root, docs)
+    _state["citation"] = conventions.citation(root)
     return config
 
 
@@ -63,18 +75,32 @@ def on_pre_build(*, config) -> None:
 def on_page_markdown(markdown: str, *, page, config, files) -> str:
     """Warnings logged from here until on_page_content name this page."""
     _state["page"] = page.file.src_uri
+    stamp = _state["dates"].get(page.file.src_uri)
+    if stamp is not None:  # shown by Material's "Last update" line (partials/source-file.html)
+        page.meta["revision_date"] = _module("vgdocs.publish.site.conventions").updated_html(stamp)
     return markdown
 
 
+def on_page_context(context, *, page, config, nav):
+    """The page's BibTeX entry, for the "Cite this page" box (overrides/main.html)."""
+    page.meta["vg_bibtex"] = _module("vgdocs.publish.site.conventions").bibtex(
+        _state["citation"],
+        title=page.title or config.site_name,
+        url=page.canonical_url or page.abs_url or page.url,
+        src=page.file.src_uri,
+        stamp=_state["dates"].get(page.file.src_uri),
+    )
+    return context
+
+
 def on_page_content(html: str, *, page, config, files) -> str:
-    """Typeset math as MathML; strip notebook pages of CDN scripts and inline CSS."""
-    math = _module("vgdocs.publish.site.math")
+    """Notebook pages: typeset their math as MathML; strip CDN scripts and inline CSS."""
+    math = _module("vgdocs.publish.site.mathml")
     src = page.file.src_uri
 
     def report(error: Exception) -> None:
         log.warning(f"page '{src}': {error}")
 
-    html = math.render_arithmatex(html, report)
     if src.endswith(".ipynb"):
         notebooks = _module("vgdocs.publish.site.notebooks")
         html, css = notebooks.strip_notebook_assets(html)
