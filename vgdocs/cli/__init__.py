@@ -1,4 +1,5 @@
-"""Command line: `python -m vgdocs profile` measures gradient flow, `diagnose` judges norms, `ledger` checks numbers.
+"""Command line: `python -m vgdocs profile` measures gradient flow, `diagnose` judges norms; `claims` and
+`ledger` build the site (vgdocs.cli.site).
 
 To profile another model, write a function (argparse.Namespace) -> Profile and add it to
 PROFILERS; extra options go in `_profile_options`.
@@ -11,89 +12,39 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from vgdocs.engine.activations import ACTIVATIONS
 from vgdocs.engine.diagnose import Diagnosis, diagnose
 from vgdocs.engine.init import INITIALIZERS
+from vgdocs.engine.probe import Profile, probe_mlp, probe_recurrent
 
-__all__ = ["PROFILERS", "Profile", "build_parser", "main"]
+__all__ = ["PROFILERS", "Profile", "build_parser", "main"]  # Profile: vgdocs.engine.probe
 
 _INIT_NAMES = (*INITIALIZERS, "glorot_uniform", "glorot_normal", "kaiming_uniform", "kaiming_normal", "lecun")
 _BAR = 40
-_MAX_FLOATS = 5e7  # weights plus the per-layer z, a and delta a pass keeps: about 400 MB in float64
-
-
-@dataclass(frozen=True)
-class Profile:
-    """One forward/backward pass: loss, per-layer norms (input side first) and hidden activations.
-
-    delta_norms: Frobenius norm of dL/dz per hidden layer; grad_norms: of dL/dW per weight layer;
-    activations: each hidden layer's activation output (batch, units) with its function's name.
-    """
-
-    loss: float
-    delta_norms: np.ndarray
-    grad_norms: np.ndarray
-    activations: tuple[np.ndarray, ...]
-    activation_names: tuple[str, ...]
-    lag_norms: np.ndarray | None = None  # recurrent models: ||dL/dh_k|| per time lag, nearest lag first
 
 
 def _profile_mlp(args: argparse.Namespace) -> Profile:
-    """An MLP of `depth` hidden layers of `width` on standard-normal inputs with a random MSE target."""
-    from vgdocs.engine.nets.mlp import MLP
-
-    size = (args.depth + 1) * args.width * (args.width + 3 * args.batch)
-    if size > _MAX_FLOATS:
-        raise ValueError(
-            f"this network needs about {size:.2g} floats (weights and per-layer batch arrays), over "
-            f"the {_MAX_FLOATS:.0e} a profile allows; reduce --depth, --width or --batch"
-        )
-    rng = np.random.default_rng(args.seed)
-    net = MLP(
-        [args.width] * (args.depth + 1) + [1],
+    return probe_mlp(
         args.activation,
+        depth=args.depth,
+        width=args.width,
+        batch=args.batch,
+        seed=args.seed,
         init=args.init,
         init_std=args.init_std,
         norm=args.norm,
         norm_position=args.norm_position,
         residual=args.residual,
-        loss="mse",
-        seed=rng,
-    )
-    x = rng.standard_normal((args.batch, args.width))
-    y = rng.standard_normal((args.batch, 1))
-    tape = net.gradients(x, y)
-    acts = tuple(layer.act(tap.u) for layer, tap in zip(net.layers[:-1], tape.hidden, strict=True))
-    return Profile(
-        tape.loss, tape.delta_norms, tape.grad_norms, acts, tuple(layer.act.name for layer in net.layers[:-1])
     )
 
 
 def _profile_recurrent(args: argparse.Namespace) -> Profile:
-    """One RNN/LSTM/GRU layer of `width` units over `steps` standard-normal inputs, MSE on the last step.
-
-    "Layers" are time steps, first step first: delta_norms and grad_norms both hold ||dL/dh_k||.
-    """
-    from vgdocs.engine.nets.recurrent import RecurrentNet
-
-    size = args.steps * args.batch * args.width * 12  # gates, states and their gradients per step
-    if size > _MAX_FLOATS:
-        raise ValueError(
-            f"this sequence needs about {size:.2g} floats, over the {_MAX_FLOATS:.0e} a profile "
-            f"allows; reduce --steps, --width or --batch"
-        )
-    rng = np.random.default_rng(args.seed)
-    f = args.activation if args.model == "rnn" else "tanh"  # gated cells' states pass through tanh
-    net = RecurrentNet(args.model, args.width, args.width, 1, nonlinearity=f, seed=rng)
-    tape = net.gradients(
-        rng.standard_normal((args.batch, args.steps, args.width)), rng.standard_normal((args.batch, 1))
+    return probe_recurrent(
+        args.model, activation=args.activation, steps=args.steps, width=args.width, batch=args.batch, seed=args.seed
     )
-    states = tuple(tape.hidden[:, k] for k in range(args.steps))
-    return Profile(tape.loss, tape.h_grad_norms, tape.h_grad_norms, states, (f,) * args.steps, tape.lag_norms)
 
 
 PROFILERS: dict[str, Callable[[argparse.Namespace], Profile]] = {
@@ -108,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on `argv` (default sys.argv[1:]); returns the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["ledger"]:
-        return _ledger(args_list[1:])
+        from vgdocs.cli.site import ledger_main
+
+        return ledger_main(args_list[1:])
     try:
         args = build_parser().parse_args(args_list)
     except SystemExit as exc:  # --help (0) or a usage error (2, already reported)
@@ -199,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ledger",
         add_help=False,
         help="check or update the ledger of published numbers (run 'vgdocs ledger --help')",
-        description="Delegates its arguments to vgdocs.publish.ledger.",
+        description="Its own parser: see vgdocs.cli.site.",
     )
     return parser
 
@@ -252,6 +205,12 @@ def _profile_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--residual", action="store_true", help="add each hidden layer's input to its output")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _claims(args: argparse.Namespace) -> int:
+    from vgdocs.cli.site import claims_command
+
+    return claims_command(args)
 
 
 def _profile(args: argparse.Namespace) -> int:
@@ -380,54 +339,6 @@ def _clean(value: object) -> object:
         return [_clean(v) for v in value]
     v = float(value)
     return v if math.isfinite(v) else None
-
-
-def _claims(args: argparse.Namespace) -> int:
-    from vgdocs.publish import claims, ledger
-
-    records = ledger.build_claims(args.config_file)
-    if records is None:
-        print("vgdocs claims: error: the site build failed (see its log above)", file=sys.stderr)
-        return 1
-    shown = claims.failing(records) if args.failing else records
-    if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "page": r.page,
-                        "id": r.claim.id,
-                        "holds": r.claim.holds,
-                        "sentence": r.sentence,
-                        "evidence": dict(r.claim.evidence),
-                        "intervention": r.claim.intervention,
-                        "scope": r.claim.scope,
-                    }
-                    for r in shown
-                ],
-                indent=1,
-            )
-        )
-    else:
-        for r in shown:
-            evidence = ", ".join(f"{k}={v:.4g}" for k, v in r.claim.evidence.items())
-            print(f"{'holds' if r.claim.holds else 'FAILS'}\t{r.page}\t{r.claim.id}\t{r.sentence}\t[{evidence}]")
-    broken = claims.failing(records)
-    print(f"claims: {len(records)} on {len({r.page for r in records})} pages, {len(broken)} failing", file=sys.stderr)
-    return 1 if broken or not records else 0
-
-
-def _ledger(argv: list[str]) -> int:
-    try:
-        from vgdocs.publish.ledger import cli_main
-    except ImportError as exc:
-        print(f"vgdocs ledger: error: the ledger command is not available ({exc})", file=sys.stderr)
-        return 2
-    try:
-        return int(cli_main(argv))
-    except (ValueError, TypeError) as exc:
-        print(f"vgdocs ledger: error: {exc}", file=sys.stderr)
-        return 2
 
 
 def _underscored(text: str) -> str:
