@@ -312,3 +312,35 @@ def test_figure_rejects_missing_alt_text_and_bad_styles():
         figure(Figure(panels=(bad,), alt="x"))
     with pytest.raises(ValueError, match="x has 3 points, y 2"):
         figure(Figure(panels=(Panel(series=(Series("s", np.arange(3), np.ones(2)),)),), alt="x"))
+
+
+# --- prose ---------------------------------------------------------------------------------------
+
+
+def test_prose_fills_named_placeholders_and_leaves_math_and_other_braces_alone(page):
+    from vgdocs.publish.present import prose
+
+    result = decay(depth=10)
+    text = prose(
+        result,
+        r"""
+        After {depth} layers the norm is {norms[0]}, and {first_over_last:.2e} of {norms[-1]}
+        in $\frac{1}{4}^{depth}$ terms { .note }.
+        """,
+    )
+    assert (
+        text == "After 10 layers the norm is 9.54e-7, and 3.81e-06 of 0.25\nin $\\frac{1}{4}^{depth}$ terms { .note }."
+    )
+    assert ledger.published() == {
+        "demo/demo.decay/depth": 10.0,
+        "demo/demo.decay/norms[0]": result.norms[0],
+        "demo/demo.decay/first_over_last": result.first_over_last,
+        "demo/demo.decay/norms[9]": result.norms[9],
+    }
+
+
+def test_prose_names_a_placeholder_that_is_not_a_field():
+    from vgdocs.publish.present import prose
+
+    with pytest.raises(ValueError, match=r"placeholder '\{norm\}' names 'norm', which is not a field of Decay"):
+        prose(decay(), "The {norm} is small.")

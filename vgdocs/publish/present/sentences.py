@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -11,7 +13,7 @@ from vgdocs.publish import claims, ledger
 from vgdocs.publish.present._publish import publish_quoted
 from vgdocs.publish.present.numbers import fmt, is_number
 
-__all__ = ["claim", "sentence"]
+__all__ = ["claim", "prose", "sentence"]
 
 
 def sentence(obj: object, template: str) -> str:
@@ -38,6 +40,53 @@ def sentence(obj: object, template: str) -> str:
         ) from None
     publish_quoted(obj, quoted)
     return text
+
+
+_MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
+_PLACEHOLDER = re.compile(
+    r"\{(?:claim:(?P<claim>[\w.-]+)|(?P<path>[A-Za-z_]\w*(?:\[-?\d+\]|\.[A-Za-z_]\w*)*)(?::(?P<spec>[^{}\n]*))?)\}"
+)
+_STEP = re.compile(r"\[(-?\d+)\]|\.([A-Za-z_]\w*)")
+
+
+def prose(obj: object, text: str) -> str:
+    """Markdown `text` with named placeholders filled from Result `obj`: write prose, not Python strings.
+
+    `{field}`, `{field[-1]}`, `{field.sub}` print a number in the house format, `{field:.2g}` as asked;
+    `{claim:ID}` prints claim ID of `obj` (checked and filed exactly as `claim(obj, ID)`). Any other
+    brace is left as written, and math (`$...$`, `$$...$$`) is never touched, so LaTeX needs no
+    escaping; in a raw string (`r\"\"\"...\"\"\"`) backslashes need no doubling either. The text is
+    dedented and stripped, so it can be indented inside the block. Publishes every number it prints.
+    """
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        raise TypeError(f"obj must be a Result (a dataclass instance); got {type(obj).__name__}")
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str; got {type(text).__name__}")
+    names = [f.name for f in dataclasses.fields(obj)]
+    quoted: dict[str, float] = {}
+
+    def fill(m: re.Match[str]) -> str:
+        if m["claim"]:
+            return claim(obj, m["claim"])
+        head = m["path"].split(".", 1)[0].split("[", 1)[0]
+        if head not in names:
+            raise ValueError(
+                f"placeholder {m[0]!r} names {head!r}, which is not a field of {type(obj).__name__}; "
+                f"fields are {sorted(names)}"
+            )
+        value = _Quoted(getattr(obj, head), head, quoted)
+        for index, attr in _STEP.findall(m["path"][len(head) :]):
+            value = value[int(index)] if attr == "" else getattr(value, attr)
+        return format(value, m["spec"] or "")
+
+    parts, last = [], 0
+    body = textwrap.dedent(text).strip()
+    for math in _MATH.finditer(body):
+        parts += [_PLACEHOLDER.sub(fill, body[last : math.start()]), math[0]]
+        last = math.end()
+    parts.append(_PLACEHOLDER.sub(fill, body[last:]))
+    publish_quoted(obj, quoted)
+    return "".join(parts)
 
 
 class _Quoted:
