@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -26,8 +27,23 @@ _INIT_NAMES = (*INITIALIZERS, "glorot_uniform", "glorot_normal", "kaiming_unifor
 _BAR = 40
 
 
+def _flags(probe: Callable[..., Profile]) -> Callable[..., Profile]:
+    """`probe` with its size advice ("reduce steps, width or batch") in option names (--steps)."""
+
+    def run(*args: object, **kwargs: object) -> Profile:
+        try:
+            return probe(*args, **kwargs)
+        except ValueError as exc:
+            head, sep, advice = str(exc).rpartition("; reduce ")
+            if not sep:
+                raise
+            raise ValueError(head + sep + re.sub(r"\b(depth|width|batch|steps)\b", r"--\1", advice)) from None
+
+    return run
+
+
 def _profile_mlp(args: argparse.Namespace) -> Profile:
-    return probe_mlp(
+    return _flags(probe_mlp)(
         args.activation,
         depth=args.depth,
         width=args.width,
@@ -42,7 +58,7 @@ def _profile_mlp(args: argparse.Namespace) -> Profile:
 
 
 def _profile_recurrent(args: argparse.Namespace) -> Profile:
-    return probe_recurrent(
+    return _flags(probe_recurrent)(
         args.model, activation=args.activation, steps=args.steps, width=args.width, batch=args.batch, seed=args.seed
     )
 
@@ -169,22 +185,18 @@ def _profile_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--steps", type=_positive_int, default=50, help="sequence length for rnn, lstm and gru (default: 50)"
     )
-    p.add_argument(
-        "--activation",
-        type=_underscored,
-        choices=ACTIVATIONS,
-        default="sigmoid",
-        metavar="NAME",
-        help=f"hidden activation, one of: {', '.join(map(dashed, ACTIVATIONS))} (default: sigmoid)",
-    )
-    p.add_argument(
-        "--init",
-        type=_underscored,
-        choices=_INIT_NAMES,
-        default="xavier_normal",
-        metavar="NAME",
-        help=f"weight initialiser, one of: {', '.join(map(dashed, _INIT_NAMES))} (default: xavier-normal)",
-    )
+    for flag, names, default, what in (
+        ("--activation", ACTIVATIONS, "sigmoid", "hidden activation"),
+        ("--init", _INIT_NAMES, "xavier_normal", "weight initialiser"),
+    ):
+        p.add_argument(
+            flag,
+            type=_underscored,
+            choices=names,
+            default=default,
+            metavar="NAME",
+            help=f"{what}, one of: {', '.join(map(dashed, names))} (default: {dashed(default)})",
+        )
     p.add_argument(
         "--init-std",
         type=_positive_float,

@@ -8,10 +8,11 @@ standard-normal regression target (MSE) and return one `Profile`: the single per
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_FLOATS", "Profile", "probe_mlp", "probe_recurrent"]
+__all__ = ["MAX_FLOATS", "Profile", "probe", "probe_mlp", "probe_recurrent"]
 
 MAX_FLOATS = 5e7  # weights plus the per-layer z, a and delta a pass keeps: about 400 MB in float64
 
@@ -30,6 +31,14 @@ class Profile:
     activations: tuple[np.ndarray, ...]
     activation_names: tuple[str, ...]
     lag_norms: np.ndarray | None = None  # recurrent models: ||dL/dh_k|| per time lag, nearest lag first
+
+
+def probe(net: Any, x: np.ndarray, y: np.ndarray) -> Profile:
+    """One forward/backward pass of an MLP `net` on (x, y) at its current weights (no statistics updated)."""
+    tape = net.gradients(x, y, update_stats=False)
+    acts = tuple(layer.act(tap.u) for layer, tap in zip(net.layers[:-1], tape.hidden, strict=True))
+    names = tuple(layer.act.name for layer in net.layers[:-1])
+    return Profile(tape.loss, tape.delta_norms, tape.grad_norms, acts, names)
 
 
 def probe_mlp(
@@ -66,10 +75,8 @@ def probe_mlp(
         loss="mse",
         seed=rng,
     )
-    tape = net.gradients(rng.standard_normal((batch, width)), rng.standard_normal((batch, 1)))
-    acts = tuple(layer.act(tap.u) for layer, tap in zip(net.layers[:-1], tape.hidden, strict=True))
-    names = tuple(layer.act.name for layer in net.layers[:-1])
-    return Profile(tape.loss, tape.delta_norms, tape.grad_norms, acts, names)
+    x = rng.standard_normal((batch, width))
+    return probe(net, x, rng.standard_normal((batch, 1)))
 
 
 def probe_recurrent(model: str, *, activation: str, steps: int, width: int, batch: int, seed: int) -> Profile:
