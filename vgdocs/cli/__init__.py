@@ -125,34 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Example: vgdocs diagnose 1e-7 1e-5 1e-3 0.1 --json",
     )
     judge.add_argument("norms", nargs="+", type=_float, metavar="NORM", help="per-layer gradient norms")
-    judge.add_argument(
-        "--vanishing-ratio",
-        type=_positive_float,
-        default=1e-2,
-        metavar="R",
-        help="first/last norm ratio below which gradients vanish (default: 0.01)",
-    )
-    judge.add_argument(
-        "--exploding-ratio",
-        type=_positive_float,
-        default=1e2,
-        metavar="R",
-        help="first/last norm ratio above which gradients explode (default: 100)",
-    )
-    judge.add_argument(
-        "--max-norm",
-        type=_optional_float,
-        default=1e3,
-        metavar="X",
-        help="any norm above X is exploding; 'none' to turn off (default: 1000)",
-    )
-    judge.add_argument(
-        "--min-norm",
-        type=_optional_float,
-        default=1e-6,
-        metavar="X",
-        help="any norm below X is vanishing; 'none' to turn off (default: 1e-6)",
-    )
+    for flag, kind, default, meta, text in (
+        ("--vanishing-ratio", _positive_float, 1e-2, "R", "first/last norm ratio below which gradients vanish"),
+        ("--exploding-ratio", _positive_float, 1e2, "R", "first/last norm ratio above which gradients explode"),
+        ("--max-norm", _optional_float, 1e3, "X", "any norm above X is exploding; 'none' to turn off"),
+        ("--min-norm", _optional_float, 1e-6, "X", "any norm below X is vanishing; 'none' to turn off"),
+    ):
+        judge.add_argument(flag, type=kind, default=default, metavar=meta, help=f"{text} (default: {default:g})")
     judge.add_argument("--json", action="store_true", help="print JSON instead of one line")
     judge.set_defaults(handler=_diagnose)
     listing = sub.add_parser(
@@ -286,39 +265,35 @@ def _as_table(args: argparse.Namespace, prof: Profile, diag: Diagnosis) -> str:
     if prof.lag_norms is not None:
         return _lag_table(args, prof, diag)
     extras = (f", {args.norm}norm {args.norm_position}" if args.norm else "") + (", residual" if args.residual else "")
-    lines = [
+    title = (
         f"{args.model}: {args.activation}, {args.init} init, depth {args.depth}, width {args.width}, "
-        f"batch {args.batch}, seed {args.seed}{extras}",
-        f"loss {prof.loss:.4g}",
-        "",
-        f"{'layer':>5}  {'|dL/dz|':>9}  {'|dL/dW|':>9}  {'saturated':>9}  {'dead':>5}  |dL/dW| on a log scale",
-    ]
-    bars = _log_bars(prof.grad_norms)
+        f"batch {args.batch}, seed {args.seed}{extras}"
+    )
+    header = f"{'layer':>5}  {'|dL/dz|':>9}  {'|dL/dW|':>9}  {'saturated':>9}  {'dead':>5}  |dL/dW| on a log scale"
+    rows, bars = [], _log_bars(prof.grad_norms)
     for i, g in enumerate(prof.grad_norms):
         hidden = i < prof.delta_norms.size
         delta = f"{prof.delta_norms[i]:9.3g}" if hidden else f"{'output':>9}"
         sat = _percent(diag.saturated[i]) if hidden else ""
         dead = _percent(diag.dead[i]) if hidden else ""
-        lines.append(f"{i + 1:>5}  {delta}  {g:9.3g}  {sat:>9}  {dead:>5}  {bars[i]}")
-    lines += ["", diag.explanation]
-    return "\n".join(lines)
+        rows.append(f"{i + 1:>5}  {delta}  {g:9.3g}  {sat:>9}  {dead:>5}  {bars[i]}")
+    return _framed(title, prof, header, rows, diag)
 
 
 def _lag_table(args: argparse.Namespace, prof: Profile, diag: Diagnosis) -> str:
     """One row per time lag, nearest first (the diagnosis counts steps as layers, first step first)."""
-    lines = [
-        f"{args.model}: {prof.activation_names[0]}, {args.steps} steps, {args.width} units, batch {args.batch}, "
-        f"seed {args.seed}",
-        f"loss {prof.loss:.4g}",
-        "",
-        f"{'lag':>5}  {'|dL/dh|':>9}  {'saturated':>9}  {'dead':>5}  |dL/dh| on a log scale",
-    ]
-    bars = _log_bars(prof.lag_norms)
+    title = f"{args.model}: {prof.activation_names[0]}, {args.steps} steps, {args.width} units, batch {args.batch}"
+    header = f"{'lag':>5}  {'|dL/dh|':>9}  {'saturated':>9}  {'dead':>5}  |dL/dh| on a log scale"
+    rows, bars = [], _log_bars(prof.lag_norms)
     for lag, g in enumerate(prof.lag_norms):
         k = args.steps - 1 - lag
-        lines.append(f"{lag:>5}  {g:9.3g}  {_percent(diag.saturated[k]):>9}  {_percent(diag.dead[k]):>5}  {bars[lag]}")
-    lines += ["", diag.explanation]
-    return "\n".join(lines)
+        rows.append(f"{lag:>5}  {g:9.3g}  {_percent(diag.saturated[k]):>9}  {_percent(diag.dead[k]):>5}  {bars[lag]}")
+    return _framed(f"{title}, seed {args.seed}", prof, header, rows, diag)
+
+
+def _framed(title: str, prof: Profile, header: str, rows: list[str], diag: Diagnosis) -> str:
+    """The profile table: what was run, the loss, the header, one row per layer or lag, the verdict."""
+    return "\n".join([title, f"loss {prof.loss:.4g}", "", header, *rows, "", diag.explanation])
 
 
 def _log_bars(values: np.ndarray) -> list[str]:
