@@ -58,7 +58,7 @@ def source_date_epoch() -> str:
 
 
 @pytest.fixture(scope="session")
-def real_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Build:
+def real_site(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Build:
     """The repository's site, built ONCE per test run (cold, strict, dated by the last commit).
 
     Every test that needs the built site takes this fixture: the build checks, the ledger's drift
@@ -66,7 +66,7 @@ def real_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Build
     pytest-xdist the workers share one build: the first to arrive builds, the others wait on a lock.
     """
     root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
+    if hasattr(request.config, "workerinput"):  # a pytest-xdist worker
         root = root.parent  # shared by the workers of this run
     root = root / "real-site"
     root.mkdir(exist_ok=True)
