@@ -1,6 +1,11 @@
-"""Test-session settings shared by every suite."""
+"""Test-session settings shared by every suite: one BLAS thread, the one built site, the torch fallback."""
 
+import json
 import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
 # One BLAS thread: on a loaded 2-core machine multi-threaded OpenBLAS is many times slower, and a
 # fixed thread count fixes the summation order, so numbers compare equal across machines. The
@@ -13,3 +18,81 @@ import numpy  # noqa: E402,F401  (load BLAS so the limit below applies to it)
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 _BLAS_LIMIT = threadpool_limits(limits=1)
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = REPO / "mkdocs.yml"
+RECORD_ENV = "VGDOCS_LEDGER_RECORD"  # vgdocs.publish.ledger.RECORD_ENV (not imported: keep this file light)
+
+
+@dataclass(frozen=True)
+class Build:
+    """A finished `mkdocs build`: exit code, combined output, the site directory and wall time (s)."""
+
+    returncode: int
+    output: str
+    site: Path
+    seconds: float
+
+
+def mkdocs_build(config: Path, site: Path, *, strict: bool = True, env: dict[str, str] | None = None) -> Build:
+    """Run `python -m mkdocs build` cold (no experiment cache) in a subprocess."""
+    from vgdocs.publish.site.engines import command
+
+    cmd = [*command("build", config=config, strict=strict), "--clean", "-d", str(site)]
+    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "VGDOCS_CACHE": "0", **(env or {})}
+    for var in ("VGDOCS_LEDGER_COMPARE", "VGDOCS_TEST_PERTURB", RECORD_ENV):
+        if var not in (env or {}):
+            full_env.pop(var, None)
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=config.parent, env=full_env, capture_output=True, text=True, check=False)
+    return Build(proc.returncode, proc.stdout + proc.stderr, site, time.perf_counter() - started)
+
+
+def source_date_epoch() -> str:
+    """The last commit's time: builds stamped with it are byte-identical."""
+    done = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=REPO, capture_output=True, text=True, check=False)
+    return done.stdout.strip() or "0"
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Build:
+    """The repository's site, built ONCE per test run (cold, strict, dated by the last commit).
+
+    Every test that needs the built site takes this fixture: the build checks, the ledger's drift
+    check (its numbers are in `site.parent / "recorded.tsv"`) and the browser suite. Under
+    pytest-xdist the workers share one build: the first to arrive builds, the others wait on a lock.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):  # a pytest-xdist worker
+        root = root.parent  # shared by the workers of this run
+    root = root / "real-site"
+    root.mkdir(exist_ok=True)
+    from filelock import FileLock
+
+    with FileLock(str(root) + ".lock"):
+        done = root / "build.json"
+        if not done.exists():
+            env = {"SOURCE_DATE_EPOCH": source_date_epoch(), RECORD_ENV: str(root / "recorded.tsv")}
+            build = mkdocs_build(CONFIG, root / "site", env=env)
+            done.write_text(json.dumps({"returncode": build.returncode, "output": build.output, "s": build.seconds}))
+        data = json.loads(done.read_text())
+    return Build(data["returncode"], data["output"], root / "site", data["s"])
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """PyTorch for a comparison test, or the test is skipped where torch is not installed.
+
+    The one fallback for the optional `torch` extra: a test that compares against PyTorch takes this
+    fixture (and so carries the `torch` marker, added below, which `make torch-test` selects).
+    """
+    return pytest.importorskip("torch", reason="torch not installed: pip install -e .[torch] to compare")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that takes the `torch` fixture carries the `torch` marker."""
+    for item in items:
+        if "torch" in getattr(item, "fixturenames", ()) and item.get_closest_marker("torch") is None:
+            item.add_marker(pytest.mark.torch)

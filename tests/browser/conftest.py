@@ -1,8 +1,7 @@
 """Fixtures for the browser suite: the site built once, served on 127.0.0.1, one Chromium, one page.
 
 Set VGDOCS_SITE_DIR to a directory already holding a fresh `mkdocs build --strict` of this repo to skip
-the build. In a plain `pytest` run the browser tests are moved last, so they reuse the strict build that
-tests/site/conftest.py (real_site) puts in VGDOCS_SITE_DIR.
+the build; otherwise they use the run's one build (tests/conftest.py, real_site).
 """
 
 from __future__ import annotations
@@ -16,15 +15,18 @@ from tests.browser import browser_checks as bc
 
 
 @pytest.fixture(scope="session")
-def site_dir(tmp_path_factory) -> Path:
-    """A strict build of the site: VGDOCS_SITE_DIR if given, else built once for the session."""
+def site_dir(request) -> Path:
+    """A strict build of the site: VGDOCS_SITE_DIR if given, else the run's one build (real_site)."""
     given = os.environ.get("VGDOCS_SITE_DIR")
     if given:
         path = Path(given).resolve()
         if not (path / "index.html").is_file():
             raise RuntimeError(f"VGDOCS_SITE_DIR={given} holds no built site (no index.html)")
         return path
-    return bc.build_site(tmp_path_factory.mktemp("site") / "site")
+    build = request.getfixturevalue("real_site")
+    if build.returncode != 0:
+        raise RuntimeError(f"mkdocs build --strict failed ({build.returncode}):\n{build.output[-6000:]}")
+    return build.site
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +83,9 @@ def report(session_page, site, pages) -> dict[str, list[bc.Problem]]:
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Run the browser tests last, so a plain `pytest` reuses the site that tests/site built (VGDOCS_SITE_DIR)."""
+    """Browser tests run last and, under pytest-xdist, all on one worker (one Chromium, one visit per page)."""
     here = Path(__file__).parent
     items.sort(key=lambda item: Path(str(item.path)).is_relative_to(here))
+    for item in items:
+        if Path(str(item.path)).is_relative_to(here):
+            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -81,8 +81,8 @@ def run_probe(root: Path, cache_dir: Path, **env: str) -> dict:
 def test_second_run_is_served_from_disk_with_identical_numbers(vgdocs_copy: Path, tmp_path: Path) -> None:
     cold = run_probe(vgdocs_copy, tmp_path / "c")
     warm = run_probe(vgdocs_copy, tmp_path / "c")
-    assert cold["stats"] == {"hits": 1, "disk_hits": 0, "misses": 1}
-    assert warm["stats"] == {"hits": 1, "disk_hits": 1, "misses": 0}
+    assert cold["stats"] == {"hits": 1, "disk_hits": 0, "misses": 1, "prefetched": 0}
+    assert warm["stats"] == {"hits": 1, "disk_hits": 1, "misses": 0, "prefetched": 0}
     assert warm["value"] == cold["value"]
 
 
@@ -117,7 +117,7 @@ def test_outside_a_build_experiments_always_compute(vgdocs_copy: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=vgdocs_copy, capture_output=True, text=True, check=True
     )
-    assert out.stdout.strip() == str({"hits": 0, "disk_hits": 0, "misses": 0})
+    assert out.stdout.strip() == str({"hits": 0, "disk_hits": 0, "misses": 0, "prefetched": 0})
 
 
 def test_a_stale_entry_written_before_an_engine_change_is_never_returned(vgdocs_copy: Path, tmp_path: Path) -> None:

@@ -40,6 +40,6 @@ def test_a_build_renders_each_distinct_figure_once() -> None:
         first = figure(spec(np.arange(4.0)))
         again = figure(spec(np.arange(4.0)))
         assert first == again
-        assert cache.stats() == {"hits": 1, "disk_hits": 0, "misses": 1}
+        assert cache.stats() == {"hits": 1, "disk_hits": 0, "misses": 1, "prefetched": 0}
     finally:
         cache.deactivate()

@@ -11,18 +11,13 @@ from scipy.optimize import brentq
 
 from vgdocs.engine.activations import ACTIVATIONS, SELU_ALPHA, SELU_SCALE, activation, sigmoid
 
-try:
-    import torch
-except ImportError:  # the torch comparisons are skipped, the rest still runs
-    torch = None
-
 NAMES = tuple(a for a in ACTIVATIONS if a not in ("silu", "identity"))
 KINKS = {"relu", "leaky_relu", "prelu", "elu", "selu"}
 GRID = np.concatenate([np.linspace(-30.0, 30.0, 6001), [-1e4, -1e3, -50.0, 50.0, 1e3, 1e4]])
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-def _torch_f(name: str, alpha: float | None):
+def _torch_f(torch, name: str, alpha: float | None):
     F = torch.nn.functional
     return {
         "sigmoid": torch.sigmoid,
@@ -40,14 +35,13 @@ def _torch_f(name: str, alpha: float | None):
 
 
 @pytest.mark.torch
-@pytest.mark.skipif(torch is None, reason="needs torch: pip install -e .[torch]")
 @pytest.mark.parametrize("name", NAMES)
-def test_value_and_derivative_match_torch(name: str) -> None:
+def test_value_and_derivative_match_torch(torch, name: str) -> None:
     act = activation(name)
     # torch's softplus switches to the identity above x = 20 (its `threshold`); compare below it
     x = GRID[GRID <= 20.0] if name == "softplus" else GRID
     t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-    out = _torch_f(name, act.alpha)(t)
+    out = _torch_f(torch, name, act.alpha)(t)
     out.sum().backward()
     np.testing.assert_allclose(act(x), out.detach().numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(act.derivative(x), t.grad.numpy(), rtol=1e-12, atol=1e-14)

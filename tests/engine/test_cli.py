@@ -6,7 +6,6 @@ import json
 import math
 import subprocess
 import sys
-import types
 
 import numpy as np
 import pytest
@@ -214,18 +213,42 @@ def test_engine_errors_become_one_line_exit_2(capsys, monkeypatch):
     assert err.strip() == "vgdocs profile: error: width must be even for this model"
 
 
-def test_ledger_command_passes_its_arguments_through(monkeypatch):
-    seen = []
-    fake = types.ModuleType("vgdocs.publish.ledger")
-    fake.cli_main = lambda argv: seen.append(argv) or 7
-    monkeypatch.setitem(sys.modules, "vgdocs.publish.ledger", fake)
-    assert cli.main(["ledger", "check", "--help", "--page", "why.md"]) == 7
-    assert seen == [["check", "--help", "--page", "why.md"]]
+def _ledgers(tmp_path):
+    from vgdocs.publish import ledger
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\n", encoding="utf-8")
+    old = {"why/why.facts()/slope": 0.25, "why/why.facts()/table.sigmoid.max": 1.0, "xor/xor.run()/loss": 0.5}
+    new = {"why/why.facts()/slope": 0.25025, "why/why.facts()/table.sigmoid.max": 1.00001, "what/w()/n": 3.0}
+    ledger.save(tmp_path / "old.tsv", old)
+    ledger.save(tmp_path / "new.tsv", new)
+    return tmp_path
 
 
-def test_missing_ledger_command_is_a_one_line_error(capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "vgdocs.publish.ledger", types.ModuleType("vgdocs.publish.ledger"))
-    assert cli.main(["ledger", "check"]) == 2
+def test_ledger_diff_prints_markdown_page_by_page_with_the_relative_change(tmp_path, capsys):
+    root = _ledgers(tmp_path)
+    args = ["ledger", "-f", str(root / "mkdocs.yml"), "diff", str(root / "old.tsv"), str(root / "new.tsv")]
+    assert cli.main(args) == 1  # something moved
+    out = capsys.readouterr().out
+    assert "#### `why.md`" in out and "#### `xor.md`" in out and "#### `what.md`" in out
+    assert "| `why.facts()/slope` | 0.25 | 0.25025 | +0.1% |" in out
+    assert "max" not in out  # 1e-5 relative is within the tolerance: not a change
+    assert "| `xor.run()/loss` | 0.5 |  | gone |" in out and "| `w()/n` |  | 3 | new |" in out
+
+
+def test_ledger_diff_of_a_ledger_with_itself_is_clean(tmp_path, capsys):
+    root = _ledgers(tmp_path)
+    args = ["ledger", "-f", str(root / "mkdocs.yml"), "diff", str(root / "old.tsv"), str(root / "old.tsv")]
+    assert cli.main(args) == 0
+    assert "No published number moved" in capsys.readouterr().out
+
+
+def test_ledger_show_and_a_missing_config_file(tmp_path, capsys):
+    root = _ledgers(tmp_path)
+    (root / "ledger").mkdir()
+    (root / "old.tsv").rename(root / "ledger" / "published.tsv")
+    assert cli.main(["ledger", "-f", str(root / "mkdocs.yml"), "show", "why/*slope"]) == 0
+    assert capsys.readouterr().out == "why/why.facts()/slope\t0.25\n"
+    assert cli.main(["ledger", "-f", str(root / "nope.yml"), "check"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 

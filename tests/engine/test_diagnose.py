@@ -11,12 +11,6 @@ from scipy.stats import norm
 from vgdocs.engine.diagnose import VERDICTS, Diagnosis, dead_fraction, diagnose, saturated_fraction
 from vgdocs.engine.nets.mlp import MLP
 
-try:
-    import torch
-except ImportError:
-    torch = None
-needs_torch = pytest.mark.skipif(torch is None, reason="torch not installed: pip install -e .[torch] to compare")
-
 
 def test_a_quarter_per_layer_is_vanishing_with_factor_one_quarter():
     d = diagnose(0.25 ** np.arange(10)[::-1])
@@ -85,8 +79,7 @@ def test_sigmoid_network_is_diagnosed_vanishing_and_relu_he_network_healthy():
 
 
 @pytest.mark.torch
-@needs_torch
-def test_norms_from_torch_autograd_are_accepted_as_plain_numbers():
+def test_norms_from_torch_autograd_are_accepted_as_plain_numbers(torch):
     torch.manual_seed(0)
     layers = [torch.nn.Linear(64, 64) for _ in range(10)]
     h = torch.randn(128, 64)

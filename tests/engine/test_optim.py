@@ -146,14 +146,8 @@ def test_bad_arguments_raise_naming_the_argument(call, message):
 
 # -- torch parity --------------------------------------------------------------------------------
 
-try:
-    import torch
-except ImportError:
-    torch = None
-needs_torch = pytest.mark.skipif(torch is None, reason="torch not installed: pip install -e .[torch] to compare")
 
-
-def _torch_optimizer(name: str, params, lr: float, wd: float):
+def _torch_optimizer(torch, name: str, params, lr: float, wd: float):
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, weight_decay=wd)
     if name == "momentum":
@@ -164,13 +158,12 @@ def _torch_optimizer(name: str, params, lr: float, wd: float):
 
 
 @pytest.mark.torch
-@needs_torch
 @pytest.mark.parametrize("name", OPTIMIZERS)
 @pytest.mark.parametrize("wd", [0.0, 0.05])
-def test_three_steps_match_torch_optim(name, wd):
+def test_three_steps_match_torch_optim(torch, name, wd):
     params, grads = _problem()
     tparams = [torch.tensor(p.copy(), dtype=torch.float64, requires_grad=True) for p in params]
-    topt = _torch_optimizer(name, tparams, 0.03, wd)
+    topt = _torch_optimizer(torch, name, tparams, 0.03, wd)
     opt = make_optimizer(name, 0.03, weight_decay=wd)
     for step in grads:
         for tp, g in zip(tparams, step, strict=True):
@@ -182,9 +175,8 @@ def test_three_steps_match_torch_optim(name, wd):
 
 
 @pytest.mark.torch
-@needs_torch
 @pytest.mark.parametrize("max_norm", [0.5, 100.0])
-def test_global_norm_clipping_matches_torch(max_norm):
+def test_global_norm_clipping_matches_torch(torch, max_norm):
     _, grads = _problem(1)
     tparams = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads[0]]
     for tp, g in zip(tparams, grads[0], strict=True):
@@ -198,8 +190,7 @@ def test_global_norm_clipping_matches_torch(max_norm):
 
 
 @pytest.mark.torch
-@needs_torch
-def test_value_clipping_matches_torch():
+def test_value_clipping_matches_torch(torch):
     _, grads = _problem(2)
     tparams = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads[0]]
     for tp, g in zip(tparams, grads[0], strict=True):

@@ -12,12 +12,6 @@ from vgdocs.engine.nets.mlp import MLP
 from vgdocs.engine.optim import make_optimizer
 from vgdocs.engine.train import History, accuracy, train
 
-try:
-    import torch
-except ImportError:
-    torch = None
-needs_torch = pytest.mark.skipif(torch is None, reason="torch not installed: pip install -e .[torch] to compare")
-
 
 def _regression(n: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return teacher_student(n, 4, 1, seed, depth=1, width=8)
@@ -203,9 +197,8 @@ def test_bad_data_and_net_raise_naming_the_argument():
 
 
 @pytest.mark.torch
-@needs_torch
 @pytest.mark.parametrize("optimizer", ["momentum", "adam"])
-def test_training_trajectory_matches_torch(optimizer):
+def test_training_trajectory_matches_torch(torch, optimizer):
     x, y = _regression(32)
     net = MLP([4, 8, 8, 1], "tanh", init="xavier_normal", bias_std=0.1, seed=7)
     tparams = [torch.tensor(p.copy(), requires_grad=True) for _, p in net.parameters()]

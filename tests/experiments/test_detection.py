@@ -13,12 +13,6 @@ from vgdocs.experiments.detection import dashboard, diagnose_norms, glorot_trap,
 from vgdocs.experiments.fixes._setup import VANISHING, probe_batch
 from vgdocs.publish.present.spec import Figure, Table
 
-try:
-    import torch
-except ImportError:  # pragma: no cover - torch is an optional extra
-    torch = None
-
-
 pytestmark = pytest.mark.usefixtures("memo")
 
 
@@ -49,8 +43,8 @@ def test_live_diagnoses_fall_into_the_glorot_trap_only_when_fed_weight_gradients
     assert isinstance(d.table(), Table)
 
 
-@pytest.mark.skipif(torch is None, reason="torch not installed: pip install -e .[torch] to compare")
-def test_diagnose_gives_the_same_verdict_on_norms_computed_by_torch():
+@pytest.mark.torch
+def test_diagnose_gives_the_same_verdict_on_norms_computed_by_torch(torch):
     x, y = probe_batch()
     net = VANISHING.net(0)
     ours = net.gradients(x, y, update_stats=False).grad_norms

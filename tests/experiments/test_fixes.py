@@ -23,12 +23,6 @@ from vgdocs.experiments.fixes import (
 from vgdocs.experiments.fixes._setup import EXPLODING, VANISHING, Setup, probe_batch
 from vgdocs.publish.present.spec import Figure, Table
 
-try:
-    import torch
-except ImportError:  # pragma: no cover - torch is an optional extra
-    torch = None
-
-
 pytestmark = pytest.mark.usefixtures("memo")
 
 
@@ -84,8 +78,8 @@ def test_clipping_caps_the_global_norm_at_the_threshold_and_keeps_layer_ratios()
     assert healthy.clip_fraction == 0.0 and healthy_clipped.clip_fraction > 0.5
 
 
-@pytest.mark.skipif(torch is None, reason="torch not installed: pip install -e .[torch] to compare")
-def test_clipping_matches_torch_clip_grad_norm_on_the_exploding_gradient():
+@pytest.mark.torch
+def test_clipping_matches_torch_clip_grad_norm_on_the_exploding_gradient(torch):
     x, y = probe_batch()
     grads = EXPLODING.net(0).gradients(x, y, update_stats=False).gradients()
     ours, norm = clip_by_global_norm(grads, 1.0)

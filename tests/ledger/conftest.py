@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from vgdocs.publish.site.engines import command
+
 REPO = Path(__file__).resolve().parents[2]
 HOOK = REPO / "vgdocs" / "publish" / "site" / "drift.py"
 
@@ -134,7 +136,7 @@ def mkdocs(
 ) -> subprocess.CompletedProcess:
     """Run `python -m mkdocs <args>` in `project`; output captured as text."""
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", *args],
+        [*command(args[0], strict=False), *args[1:]],
         cwd=project,
         env=env or run_env(),
         capture_output=True,

@@ -7,7 +7,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from tests.ledger.conftest import ledger_cli, make_project, mkdocs, run_env
 from vgdocs.publish import ledger
+from vgdocs.publish.site.engines import command
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +134,7 @@ def test_serve_warns_about_drift_and_keeps_serving(site: Path, shim: Path) -> No
     port = _free_port()
     env = run_env({"VGDOCS_TEST_PERTURB": "sigmoid-derivative"}, pythonpath=[shim])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "--no-livereload", "-a", f"127.0.0.1:{port}"],
+        [*command("serve", strict=False), "--no-livereload", "-a", f"127.0.0.1:{port}"],
         cwd=site,
         env=env,
         stdout=subprocess.PIPE,

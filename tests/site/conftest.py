@@ -1,45 +1,13 @@
-"""Site-build helpers: the real site built once (cold, strict), and tiny projects using the same config.
-
-The real build is shared: its directory goes to VGDOCS_SITE_DIR for the browser suite, which runs
-later in the same session when `make test` lists tests/site first.
-"""
+"""Site-build helpers: tiny projects using the site's config (the real site is tests/conftest.py's real_site)."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from tests.conftest import CONFIG, REPO, Build, mkdocs_build
 
-REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / "mkdocs.yml"
-
-
-@dataclass(frozen=True)
-class Build:
-    """A finished `mkdocs build`: exit code, combined output, the site directory and wall time (s)."""
-
-    returncode: int
-    output: str
-    site: Path
-    seconds: float
-
-
-def mkdocs_build(config: Path, site: Path, *, strict: bool = True, env: dict[str, str] | None = None) -> Build:
-    """Run `python -m mkdocs build` cold (no experiment cache) in a subprocess."""
-    from vgdocs.publish.site.engines import command
-
-    cmd = [*command("build", config=config, strict=False), "--clean", "-d", str(site)]
-    if strict:
-        cmd.insert(4, "--strict")
-    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "VGDOCS_CACHE": "0", **(env or {})}
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=config.parent, env=full_env, capture_output=True, text=True, check=False)
-    return Build(proc.returncode, proc.stdout + proc.stderr, site, time.perf_counter() - started)
+__all__ = ["CONFIG", "PROJECT_ENV", "REPO", "Build", "make_project", "mkdocs_build", "project_config"]
 
 
 def project_config(nav: str | None = None) -> str:
@@ -64,12 +32,3 @@ def make_project(root: Path, pages: dict[str, str], nav: str | None = None) -> P
 
 # Throwaway projects have no ledger file: the drift hook must not compare against one.
 PROJECT_ENV = {"VGDOCS_LEDGER_COMPARE": "0"}
-
-
-@pytest.fixture(scope="session")
-def real_site(tmp_path_factory) -> Build:
-    """The repository's site, built once with `mkdocs build --strict` into a temporary directory."""
-    build = mkdocs_build(CONFIG, tmp_path_factory.mktemp("real") / "site")
-    if build.returncode == 0:
-        os.environ.setdefault("VGDOCS_SITE_DIR", str(build.site))
-    return build

@@ -129,6 +129,8 @@ def test_every_docs_page_has_a_live_table_or_figure():
     missing = []
     for page in pages:
         blocks = re.findall(r'^(`{3,}|~{3,})\s*python\b[^\n]*exec="on"[^\n]*\n(.*?)^\1', page.read_text(), re.S | re.M)
+        if "<!-- vgdocs:claims -->" in page.read_text():  # the build fills in the table of every claim
+            continue
         if not any(re.search(r"\b(table|figure)\(", code) for _, code in blocks):
             missing.append(page.relative_to(docs).as_posix())
     for notebook in sorted(docs.rglob("*.ipynb")):

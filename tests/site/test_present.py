@@ -143,13 +143,12 @@ def test_table_applies_per_column_format_specs():
     assert _cells(table(spec))[2] == ["dead", "12.3%"]
 
 
-def test_table_accepts_objects_with_a_table_method_and_publishes_their_numbers(page):
+def test_table_of_a_result_publishes_the_cells_a_reader_reads_and_no_other_field(page):
     result = decay(depth=4)
     md = table(result)
     assert len(_cells(md)) == 2 + 4
-    published = ledger.published()
-    for key, value in result.numbers().items():
-        assert published[f"demo/demo.decay/{key}"] == value
+    expected = {f"demo/demo.decay/table.layer {i + 1}.norm": float(v) for i, v in enumerate(result.norms)}
+    assert ledger.published() == expected  # not depth, seed or first_over_last: the table does not show them
 
 
 def test_bare_table_publishes_the_numbers_it_displays(page):
@@ -175,7 +174,13 @@ def test_sentence_formats_fields_in_house_style_unless_a_spec_is_given(page):
     result = decay(depth=10)
     text = sentence(result, "After {depth} layers the norm is {norms[0]} ({first_over_last:.2e} of {norms[-1]}).")
     assert text == "After 10 layers the norm is 9.54e-7 (3.81e-06 of 0.25)."
-    assert ledger.published()["demo/demo.decay/first_over_last"] == result.first_over_last
+    # exactly the numbers it quotes, '{norms[-1]}' under its real index
+    assert ledger.published() == {
+        "demo/demo.decay/depth": 10.0,
+        "demo/demo.decay/norms[0]": result.norms[0],
+        "demo/demo.decay/first_over_last": result.first_over_last,
+        "demo/demo.decay/norms[9]": result.norms[9],
+    }
 
 
 def test_sentence_names_the_missing_field_and_lists_the_valid_ones():
@@ -270,12 +275,32 @@ def test_bare_figure_publishes_the_data_behind_it(page):
         panels=(Panel(series=(Series("s", np.array([1, 2]), np.array([0.5, 0.25])),), title="p"),), alt="Two points."
     )
     figure(spec)
-    assert ledger.published() == {
-        "demo/figure:Two points./p.s.x[0]": 1.0,
-        "demo/figure:Two points./p.s.x[1]": 2.0,
-        "demo/figure:Two points./p.s.y[0]": 0.5,
-        "demo/figure:Two points./p.s.y[1]": 0.25,
-    }
+    # x = (1, 2) is an axis grid: only the plotted values are the reader's
+    assert ledger.published() == {"demo/figure:Two points./p.s.y[0]": 0.5, "demo/figure:Two points./p.s.y[1]": 0.25}
+
+
+def test_figure_of_a_result_ledgers_measured_x_but_not_an_axis_grid(page):
+    x_data = np.array([0.3, 0.1, 2.0, 0.7])  # measured on the x axis (a scatter), not a grid
+    grid = np.geomspace(1, 1000, 4)  # evenly spaced on a log axis: the author's choice of inputs
+    panel = Panel(series=(Series("a", x_data, np.ones(4), style="markers"), Series("b", grid, np.ones(4) * 2)))
+    figure(Figure(panels=(panel,), alt="Scatter and curve."))
+    keys = set(ledger.published())
+    assert {f"demo/figure:Scatter and curve./panel0.a.x[{i}]" for i in range(4)} <= keys
+    assert not any(".b.x" in k for k in keys)
+
+
+def test_a_long_series_is_ledgered_as_summary_statistics_that_move_with_any_level_change(page):
+    from vgdocs.publish.present._publish import SERIES_IN_FULL, series_numbers
+
+    y = np.geomspace(1e-30, 1.0, 200)
+    y[50] = np.inf
+    stats = series_numbers("s.y", y)
+    assert len(stats) < SERIES_IN_FULL and stats["s.y.nonfinite"] == 1.0 and stats["s.y.n"] == 200.0
+    assert stats["s.y.first"] == 1e-30 and stats["s.y.max"] == 1.0
+    # a 0.1% change of every point moves every level statistic by 0.1%, over the ledger tolerance
+    moved = series_numbers("s.y", y * 1.001)
+    for key in ("s.y.first", "s.y.last", "s.y.min", "s.y.max", "s.y.mean_abs", "s.y.geomean_abs"):
+        assert not ledger.same(stats[key], moved[key]), key
 
 
 def test_figure_rejects_missing_alt_text_and_bad_styles():
@@ -287,3 +312,35 @@ def test_figure_rejects_missing_alt_text_and_bad_styles():
         figure(Figure(panels=(bad,), alt="x"))
     with pytest.raises(ValueError, match="x has 3 points, y 2"):
         figure(Figure(panels=(Panel(series=(Series("s", np.arange(3), np.ones(2)),)),), alt="x"))
+
+
+# --- prose ---------------------------------------------------------------------------------------
+
+
+def test_prose_fills_named_placeholders_and_leaves_math_and_other_braces_alone(page):
+    from vgdocs.publish.present import prose
+
+    result = decay(depth=10)
+    text = prose(
+        result,
+        r"""
+        After {depth} layers the norm is {norms[0]}, and {first_over_last:.2e} of {norms[-1]}
+        in $\frac{1}{4}^{depth}$ terms { .note }.
+        """,
+    )
+    assert (
+        text == "After 10 layers the norm is 9.54e-7, and 3.81e-06 of 0.25\nin $\\frac{1}{4}^{depth}$ terms { .note }."
+    )
+    assert ledger.published() == {
+        "demo/demo.decay/depth": 10.0,
+        "demo/demo.decay/norms[0]": result.norms[0],
+        "demo/demo.decay/first_over_last": result.first_over_last,
+        "demo/demo.decay/norms[9]": result.norms[9],
+    }
+
+
+def test_prose_names_a_placeholder_that_is_not_a_field():
+    from vgdocs.publish.present import prose
+
+    with pytest.raises(ValueError, match=r"placeholder '\{norm\}' names 'norm', which is not a field of Decay"):
+        prose(decay(), "The {norm} is small.")

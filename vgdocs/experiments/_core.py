@@ -86,8 +86,8 @@ def experiment(name: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
     def wrap(fn: Callable[..., R]) -> Callable[..., R]:
         sig = inspect.signature(fn)
 
-        @functools.wraps(fn)
-        def run(*args: Any, **kwargs: Any) -> R:
+        def cache_key(*args: Any, **kwargs: Any) -> tuple[str, str, str, str]:
+            """(namespace, key, module) under which the cache files this call, and its readable name."""
             try:
                 bound = sig.bind(*args, **kwargs)
             except TypeError as exc:
@@ -95,10 +95,16 @@ def experiment(name: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
             passed = ", ".join(f"{k}={_short(v)}" for k, v in sorted(bound.arguments.items()))
             bound.apply_defaults()
             key = repr(sorted((k, _canonical(v)) for k, v in bound.arguments.items()))
-            result = cache.memoize(name, key, fn.__module__, lambda: fn(*args, **kwargs))
-            return dataclasses.replace(result, experiment=f"{name}({passed})")
+            return name, key, fn.__module__, f"{name}({passed})"
+
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> R:
+            namespace, key, module, called = cache_key(*args, **kwargs)
+            result = cache.memoize(namespace, key, module, lambda: fn(*args, **kwargs))
+            return dataclasses.replace(result, experiment=called)
 
         run.experiment_name = name  # type: ignore[attr-defined]
+        run.cache_key = cache_key  # type: ignore[attr-defined]  # vgdocs.publish.prefetch computes ahead
         return run
 
     return wrap

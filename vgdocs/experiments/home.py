@@ -12,6 +12,7 @@ import numpy as np
 from vgdocs.engine._checks import positive_int
 from vgdocs.engine.data import digits
 from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.probe import probe
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
@@ -77,7 +78,7 @@ def headline(depth: int = 20, width: int = 64, batch: int = 256, *, seed: int = 
     norms = []
     for act, init, norm, _ in NETWORKS:
         net = MLP([x.shape[1]] + [width] * depth + [10], act, init=init, norm=norm, loss="softmax_ce", seed=seed)
-        norms.append(net.gradients(xb, yb).grad_norms)
+        norms.append(probe(net, xb, yb).grad_norms)
     g = np.array(norms)
     spans = np.log10(g.max(axis=1) / g.min(axis=1))
     return Headline(

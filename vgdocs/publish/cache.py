@@ -22,7 +22,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["activate", "deactivate", "disk_enabled", "is_active", "memoize", "source_hash", "stats"]
+__all__ = [
+    "activate",
+    "deactivate",
+    "digest",
+    "disk_enabled",
+    "expect",
+    "has",
+    "is_active",
+    "memoize",
+    "put",
+    "source_hash",
+    "stats",
+]
 
 T = TypeVar("T")
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -36,7 +48,10 @@ _paths: dict[str, Path] = {}
 _exists: dict[str, bool] = {}
 _file_digests: dict[str, bytes] = {}
 _disk: Any = None
-_stats = {"hits": 0, "disk_hits": 0, "misses": 0}
+_stats = {"hits": 0, "disk_hits": 0, "misses": 0, "prefetched": 0}
+# digest -> callable returning the value computed in another process (vgdocs.publish.prefetch),
+# or _MISSING when that computation was cancelled or failed (then memoize computes it here)
+_pending: dict[str, Callable[[], Any]] = {}
 _timings: list[tuple[str, str, float]] = []
 
 
@@ -66,6 +81,7 @@ def deactivate() -> None:
     _paths.clear()
     _exists.clear()
     _file_digests.clear()
+    _pending.clear()
     for key in _stats:
         _stats[key] = 0
     _timings.clear()
@@ -93,7 +109,7 @@ def memoize(namespace: str, key: str, module: str, compute: Callable[[], T]) -> 
     """compute(), or its stored value for (namespace, key, source of `module` and its imports)."""
     if not _active:
         return compute()
-    digest = hashlib.sha256("\0".join((namespace, key, source_hash(module))).encode()).hexdigest()
+    digest = _digest(namespace, key, module)
     if digest in _memo:
         _stats["hits"] += 1
         return _memo[digest]
@@ -103,6 +119,11 @@ def memoize(namespace: str, key: str, module: str, compute: Callable[[], T]) -> 
             _stats["disk_hits"] += 1
             _memo[digest] = value
             return value
+    waiting = _pending.pop(digest, None)
+    if waiting is not None and (value := waiting()) is not _MISSING:
+        _stats["prefetched"] += 1
+        put(namespace, key, module, value)
+        return value
     _stats["misses"] += 1
     start = time.perf_counter()
     value = compute()
@@ -111,6 +132,38 @@ def memoize(namespace: str, key: str, module: str, compute: Callable[[], T]) -> 
     if _disk is not None:
         _disk.set(digest, value, label=f"{namespace} {key}")
     return value
+
+
+def _digest(namespace: str, key: str, module: str) -> str:
+    return hashlib.sha256("\0".join((namespace, key, source_hash(module))).encode()).hexdigest()
+
+
+def digest(namespace: str, key: str, module: str) -> str:
+    """The cache's key for (namespace, key, source of `module`): what `has`, `put` and `expect` take."""
+    return _digest(namespace, key, module)
+
+
+def has(namespace: str, key: str, module: str) -> bool:
+    """True when memoize would not compute: the value is in this build's memory or on disk."""
+    d = _digest(namespace, key, module)
+    return d in _memo or (_disk is not None and d in _disk)
+
+
+def put(namespace: str, key: str, module: str, value: Any) -> None:
+    """File a value computed elsewhere (another process) as memoize would have."""
+    d = _digest(namespace, key, module)
+    _memo[d] = value
+    if _disk is not None:
+        _disk.set(d, value)
+
+
+def expect(namespace: str, key: str, module: str, fetch: Callable[[], Any]) -> None:
+    """A value is being computed elsewhere: memoize calls `fetch()` for it instead of computing it.
+
+    `fetch` returns the value, or MISSING when it will not come (then memoize computes it itself).
+    """
+    if _active:
+        _pending[_digest(namespace, key, module)] = fetch
 
 
 def source_hash(module: str) -> str:
@@ -129,6 +182,7 @@ def source_hash(module: str) -> str:
 
 
 _MISSING = object()
+MISSING = _MISSING
 
 
 def _environment() -> str:

@@ -1,19 +1,19 @@
 """The ledger: every number the site publishes, keyed page / experiment / quantity.
 
-present.* calls `publish(result)` while a page is being built (the drift hook sets the page);
-outside a build it does nothing. The committed file ledger/published.tsv holds the accepted
-numbers; `compare` says which of them moved, and `cli_main` is `python -m vgdocs ledger ...`.
+Three jobs, one section each: collecting (the drift hook opens a page, `publish` files numbers under
+it; outside a build `publish` does nothing), the file (ledger/published.tsv: the accepted numbers),
+and comparison (`compare` says which numbers moved, `accept` makes the new file).
+
+What gets published is decided in ONE place, vgdocs.publish.present._publish (the ledger rule: what a
+reader reads: table cells, quoted numbers, plotted series or their summary statistics, claims; no
+axis grids, no inputs). The command line is vgdocs.cli.site.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import re
-import subprocess
-import sys
-import tempfile
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,14 +21,15 @@ from pathlib import Path
 
 __all__ = [
     "ATOL",
+    "COMPARE_ENV",
     "LEDGER_FILE",
+    "RECORD_ENV",
     "RTOL",
     "UPDATE_COMMAND",
     "Change",
     "Drift",
     "accept",
     "begin_page",
-    "cli_main",
     "collect_spool",
     "compare",
     "conflicts",
@@ -108,7 +109,10 @@ _already: dict[tuple[str, str | None], dict[int, object]] = {}
 
 
 def publish(result: object, numbers: Mapping[str, float] | None = None) -> None:
-    """Record `result.numbers()` (or `numbers`) under the current page, if a page is being built."""
+    """File `numbers` (default: every number `result` holds) under the current page, if one is being built.
+
+    present.* passes exactly what the reader sees (the rule is in vgdocs.publish.present._publish).
+    """
     page = _current_page
     spool = None
     if page is None:
@@ -386,96 +390,8 @@ def accept(published: Mapping[str, float], recorded: Mapping[str, float]) -> dic
 
 
 # ---------------------------------------------------------------------------------------------
-# python -m vgdocs ledger {update,check,show}: the hook reads these variables during the build.
+# The command line (`python -m vgdocs ledger ...`, in vgdocs.cli.site) builds the site in a
+# subprocess; the drift hook reads these variables there.
 
 RECORD_ENV = "VGDOCS_LEDGER_RECORD"  # path: the hook writes this build's numbers there
 COMPARE_ENV = "VGDOCS_LEDGER_COMPARE"  # "0": the hook does not compare (the caller does)
-
-
-def cli_main(argv: list[str]) -> int:
-    """Run `python -m vgdocs ledger <update|check|show> ...`; return the process exit code."""
-    parser = argparse.ArgumentParser(prog="python -m vgdocs ledger", description=__doc__.splitlines()[0])
-    parser.add_argument("-f", "--config-file", default=None, help="mkdocs.yml of the site (default: ./mkdocs.yml)")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("update", help="build the site (strict) and accept every number it publishes")
-    sub.add_parser("check", help="build the site (strict) and list every number that drifted")
-    show = sub.add_parser("show", help="print ledger entries whose key contains PATTERN (* and ? are wildcards)")
-    show.add_argument("pattern", nargs="?", default="")
-    args = parser.parse_args(argv)
-
-    config = _config_file(args.config_file)
-    ledger_file = config.parent / LEDGER_FILE
-    if args.command == "show":
-        return _show(ledger_file, args.pattern)
-    recorded = _build_and_record(config)
-    if recorded is None:
-        outcome = "nothing was compared" if args.command == "check" else "the ledger was not touched"
-        print(f"ledger: the strict build failed (see its log above); {outcome}", file=sys.stderr)
-        return 2
-    accepted = load(ledger_file) if ledger_file.exists() else {}
-    drift = compare(accepted, recorded)
-    if args.command == "check":
-        print(
-            drift.message(str(ledger_file), limit=None)
-            if not drift.clean
-            else f"ledger: {len(recorded)} published numbers match {ledger_file}"
-        )
-        return 0 if drift.clean else 1
-    save(ledger_file, accept(accepted, recorded))
-    print(
-        f"ledger: accepted {len(drift.changed)} changed, {len(drift.missing)} new and {len(drift.gone)} "
-        f"removed numbers; {ledger_file} now holds {len(recorded)}"
-    )
-    return 0
-
-
-def _config_file(given: str | None) -> Path:
-    if given is not None:
-        path = Path(given)
-    else:
-        here, repo = Path.cwd() / "mkdocs.yml", Path(__file__).resolve().parents[2] / "mkdocs.yml"
-        path = here if here.exists() else repo
-    if not path.is_file():
-        raise SystemExit(f"ledger: config file {str(path)!r} not found; pass --config-file path/to/mkdocs.yml")
-    return path.resolve()
-
-
-def _build_and_record(config: Path) -> dict[str, float] | None:
-    """Numbers published by a full strict build of `config` into a temp dir; None if it failed."""
-    from vgdocs.publish.site import engines
-
-    with tempfile.TemporaryDirectory(prefix="vgdocs-ledger-") as tmp:
-        record_file = Path(tmp) / "recorded.tsv"
-        env = {**os.environ, RECORD_ENV: str(record_file), COMPARE_ENV: "0"}
-        env.setdefault("VGDOCS_CACHE", "0")  # the ledger comes from a cold build unless asked otherwise
-        cmd = [*engines.command("build", config=config), "-d", str(Path(tmp) / "site")]
-        done = subprocess.run(cmd, env=env, cwd=config.parent, check=False)
-        if done.returncode != 0 or not record_file.exists():
-            return None
-        return load(record_file)
-
-
-def build_claims(config_file: str | None = None) -> list:
-    """Every claim a non-strict build of the site files (experiment cache on), or None if the build failed."""
-    from vgdocs.publish import claims
-    from vgdocs.publish.site import engines
-
-    config = _config_file(config_file)
-    with tempfile.TemporaryDirectory(prefix="vgdocs-claims-") as tmp:
-        out = Path(tmp) / "claims.json"
-        env = {**os.environ, claims.RECORD_ENV: str(out), COMPARE_ENV: "0"}
-        cmd = [*engines.command("build", config=config, strict=False), "-q", "-d", str(Path(tmp) / "site")]
-        done = subprocess.run(cmd, env=env, cwd=config.parent, check=False)
-        if done.returncode != 0 or not out.exists():
-            return None
-        return claims.load(out)
-
-
-def _show(ledger_file: Path, pattern: str) -> int:
-    entries = load(ledger_file)
-    # Only * and ? are wildcards: keys hold brackets ("grad_norms[3]") that a glob would misread.
-    regex = re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."))
-    hits = [k for k in sorted(entries, key=natural) if regex.search(k)]
-    sys.stdout.writelines(f"{k}\t{_format(entries[k])}\n" for k in hits)
-    print(f"{len(hits)} of {len(entries)} entries in {ledger_file}", file=sys.stderr)
-    return 0 if hits else 1

@@ -20,6 +20,7 @@ from vgdocs.engine.activations import Activation
 from vgdocs.engine.activations import activation as _activation
 from vgdocs.engine.init import initialize
 from vgdocs.engine.losses import LOSSES, evaluate_loss
+from vgdocs.engine.nets._kernels import PassBuffers, apply_into, times_slope
 
 T = TypeVar("T")
 
@@ -257,7 +258,7 @@ class MLP:
     def gradients(self, x: np.ndarray, y: np.ndarray, *, update_stats: bool = True) -> Pass:
         """One training-mode forward and backward pass on a batch: loss, output and taps."""
         h = self._input(x)
-        out = _PassBuffers(self.layers, h.shape[0], self.dtype)
+        out = PassBuffers(self.layers, h.shape[0], self.dtype)
         inputs, caches = [], []
         for i, layer in enumerate(self.layers[:-1]):
             inputs.append(h)
@@ -307,10 +308,10 @@ class MLP:
         act = self._act(layer)
         if layer.norm and self.norm_position == "before":
             u, norm_cache = self._norm_forward(layer, z, training, update_stats)
-            a = phi = _apply(act, u, a_out)
+            a = phi = apply_into(act, u, a_out)
         else:
             u = z
-            a = phi = _apply(act, z, a_out)
+            a = phi = apply_into(act, z, a_out)
             if layer.norm:
                 a, norm_cache = self._norm_forward(layer, phi, training, update_stats)
         if layer.residual:
@@ -335,7 +336,7 @@ class MLP:
             g_act, owned = g, not layer.residual
         if layer.alpha is not None:
             grads["alpha"] = np.array([np.sum(g_act * np.minimum(u, 0.0))], dtype=self.dtype)
-        du = _times_slope(act, u, phi, g_act, in_place=owned)
+        du = times_slope(act, u, phi, g_act, in_place=owned)
         if layer.norm and self.norm_position == "before":
             delta, grads["gamma"], grads["beta"] = self._norm_backward(layer, du, norm_cache)
         else:
@@ -396,66 +397,3 @@ class MLP:
         dx -= xhat * mean_dxhat_xhat
         dx *= inv_std
         return dx, dgamma, dbeta
-
-
-def _times_slope(act: Activation, u: np.ndarray, phi: np.ndarray, g: np.ndarray, *, in_place: bool) -> np.ndarray:
-    """g * act'(u), reading the slope off the stored output phi = act(u) where that is exact and cheap.
-
-    tanh' = 1 - phi^2, sigmoid' = phi (1 - phi), relu' = [phi > 0] and linear' = 1 give the same
-    numbers as act.derivative(u) without recomputing tanh or the sigmoid.
-    """
-    name = act.name
-    if name == "linear":
-        return g
-    if name == "relu":
-        slope = phi > 0
-    elif name == "tanh":
-        slope = phi * phi
-        np.subtract(1.0, slope, out=slope)
-    elif name == "sigmoid":
-        slope = 1.0 - phi
-        slope *= phi
-    else:
-        slope = act.derivative(u)
-    if in_place:
-        g *= slope
-        return g
-    return g * slope
-
-
-class _PassBuffers:
-    """Output arrays of one pass, carved from a single allocation: per layer z, dL/d(input) and dL/dW,
-    and the activation output of hidden layers that `_apply` can write in place.
-
-    numpy backs allocations of 4 MB and more with transparent huge pages, so a big pass faults in a
-    few 2 MB pages instead of thousands of fresh 4 KB ones; the views are the arrays the taps hold.
-    """
-
-    def __init__(self, layers: Sequence[Layer], n: int, dtype: type) -> None:
-        hidden = layers[:-1]
-        shapes = (
-            [(n, L.fan_out) for L in layers]
-            + [(n, L.fan_in) for L in layers]
-            + [L.W.shape for L in layers]
-            + [(n, L.fan_out) if L.act.name in _IN_PLACE else (0, 0) for L in hidden]
-        )
-        flat = np.empty(sum(a * b for a, b in shapes), dtype=dtype)
-        views, start = [], 0
-        for a, b in shapes:
-            views.append(flat[start : start + a * b].reshape(a, b))
-            start += a * b
-        k = len(layers)
-        self.z, self.g, self.dW = views[:k], views[k : 2 * k], views[2 * k : 3 * k]
-        self.a = [v if v.size else None for v in views[3 * k :]]
-
-
-_IN_PLACE = ("relu", "tanh")
-
-
-def _apply(act: Activation, u: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    """act(u), written into `out` for relu and tanh (the ufuncs vgdocs.engine.activations calls), else fresh."""
-    if out is not None and act.name == "relu":
-        return np.maximum(u, 0.0, out=out)
-    if out is not None and act.name == "tanh":
-        return np.tanh(u, out=out)
-    return act(u)

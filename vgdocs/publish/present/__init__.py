@@ -1,11 +1,12 @@
 """Render Results in the house style: Markdown tables, inline SVG figures, sentences, numbers.
 
-Every `table`, `figure` and `sentence` call publishes the numbers it shows to `vgdocs.publish.ledger`.
+Every `table`, `figure`, `sentence`, `prose` and `claim` call publishes the numbers it shows to
+`vgdocs.publish.ledger` (the rule, and the one place it happens: `vgdocs.publish.present._publish`).
 """
 
 from vgdocs.publish.present.figures import figure
 from vgdocs.publish.present.numbers import bars, fmt
-from vgdocs.publish.present.sentences import claim, sentence
+from vgdocs.publish.present.sentences import claim, prose, sentence
 from vgdocs.publish.present.tables import table
 
-__all__ = ["bars", "claim", "figure", "fmt", "sentence", "table"]
+__all__ = ["bars", "claim", "figure", "fmt", "prose", "sentence", "table"]

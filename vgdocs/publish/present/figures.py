@@ -17,7 +17,7 @@ from vgdocs.publish.present.spec import Figure, Panel
 from vgdocs.publish.present.style import INK, MARKERS, PALETTE, rc_params
 from vgdocs.publish.present.svg import clean_svg
 
-__all__ = ["figure", "render_figure", "render_svg"]
+__all__ = ["figure", "figure_key", "render_figure", "render_markup", "render_svg"]
 
 STYLES = ("line", "dashed", "dotted", "markers", "bar", "step")
 _MARKED_UP_TO = 30  # series with at most this many points also get a marker shape per series
@@ -37,9 +37,14 @@ def render_figure(f: Figure) -> str:
     During a build the markup is memoised by the spec's content and this module's source: drawing
     is most of a warm build's time, and identical data give identical bytes anyway.
     """
+    return cache.memoize("present.figure", figure_key(f), __name__, lambda: render_markup(f))
+
+
+def figure_key(f: Figure) -> str:
+    """The hex digest of a figure spec's content: its markup's key in the build cache."""
     h = hashlib.sha256()
     _digest(f, h)
-    return cache.memoize("present.figure", h.hexdigest(), __name__, lambda: _render_figure(f))
+    return h.hexdigest()
 
 
 def _digest(value: object, h: hashlib._Hash) -> None:
@@ -60,7 +65,8 @@ def _digest(value: object, h: hashlib._Hash) -> None:
         h.update(f"{type(value).__name__}:{value!r}".encode())
 
 
-def _render_figure(f: Figure) -> str:
+def render_markup(f: Figure) -> str:
+    """The <figure> markup for `f`, drawn now (render_figure memoises this)."""
     svg = render_svg(f)
     title = f"<strong>{html.escape(f.title)}</strong> " if f.title else ""
     caption = html.escape(f.caption or ("" if f.title else f.alt))

@@ -67,6 +67,17 @@ def on_config(config):
     return config
 
 
+@event_priority(-100)
+def on_files(files, config):
+    """Cold build: the second core computes the pages' experiments ahead (vgdocs.publish.prefetch)."""
+    from vgdocs.publish import prefetch
+
+    n = prefetch.start(config.docs_dir, [f.src_uri for f in files.documentation_pages()])
+    if n:
+        log.info("prefetch: %d experiment calls handed to a second process", n)
+    return files
+
+
 @event_priority(100)
 def on_page_markdown(markdown, page, config, files):
     _page_started[page.file.src_uri] = time.perf_counter()
@@ -90,13 +101,17 @@ def on_post_build(config):
 
 def on_build_error(error):
     import vgdocs.publish.cache
+    from vgdocs.publish import prefetch
 
+    prefetch.stop()
     vgdocs.publish.cache.deactivate()
 
 
 def _finish():
     import vgdocs.publish.cache
+    from vgdocs.publish import prefetch
 
+    prefetch.stop()
     s = vgdocs.publish.cache.stats()
     report = os.environ.get("VGDOCS_BUILD_REPORT")
     if report:
@@ -111,8 +126,9 @@ def _finish():
             )
         )
     log.info(
-        "experiments: %d computed, %d from disk, %d reused in this build; build took %.1f s",
+        "experiments: %d computed, %d by the second process, %d from disk, %d reused in this build; build took %.1f s",
         s["misses"],
+        s["prefetched"],
         s["disk_hits"],
         s["hits"],
         time.perf_counter() - _build_started,

@@ -146,11 +146,11 @@ def on_post_build(*, config) -> None:
     claims.save(beside / "claims.json", claims.filed())
     if record := os.environ.get(claims.RECORD_ENV):
         claims.save(record, claims.filed())
-    if broken := claims.failing():
-        if _state["command"] == "serve" or not config.strict:
-            log.warning(claims.format_failures(broken))
-        else:
-            raise PluginError(claims.format_failures(broken))
+    # A failing claim and drifted numbers are reported together: one cause often shows as both.
+    failures = claims.format_failures(broken) if (broken := claims.failing()) else ""
+    if failures and (_state["command"] == "serve" or not config.strict):
+        log.warning(failures)
+        failures = ""
     ledger_file = Path(config.config_file_path).parent / ledger.LEDGER_FILE
     if os.environ.get(ledger.COMPARE_ENV) == "0":
         accepted = recorded  # the caller compares or accepts; only conflicts are reported here
@@ -161,6 +161,8 @@ def on_post_build(*, config) -> None:
         log.warning(f"no ledger file at {ledger_file}; create it with: {ledger.UPDATE_COMMAND}")
     drift = ledger.compare(accepted, recorded, partial=bool(_state["dirty"]), conflicts=ledger.conflicts())
     if drift.clean:
+        if failures:
+            raise PluginError(failures)
         log.info(
             f"ledger: {len(recorded)} published numbers"
             + (" recorded" if accepted is recorded else f" match {ledger.LEDGER_FILE}")
@@ -169,7 +171,8 @@ def on_post_build(*, config) -> None:
     if _state["command"] == "serve" or not config.strict:
         log.warning(drift.message(ledger.LEDGER_FILE, limit=40))
         return
-    raise PluginError(drift.message(ledger.LEDGER_FILE, limit=None))  # CI logs get every entry
+    report = drift.message(ledger.LEDGER_FILE, limit=None)  # CI logs get every entry
+    raise PluginError(f"{failures}\n\n{report}" if failures else report)
 
 
 def on_page_context(context, *, page, config, nav):

@@ -1,4 +1,5 @@
-"""Command line: `python -m vgdocs profile` measures gradient flow, `diagnose` judges norms, `ledger` checks numbers.
+"""Command line: `python -m vgdocs profile` measures gradient flow, `diagnose` judges norms; `claims` and
+`ledger` build the site (vgdocs.cli.site).
 
 To profile another model, write a function (argparse.Namespace) -> Profile and add it to
 PROFILERS; extra options go in `_profile_options`.
@@ -9,91 +10,57 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from vgdocs.engine.activations import ACTIVATIONS
 from vgdocs.engine.diagnose import Diagnosis, diagnose
 from vgdocs.engine.init import INITIALIZERS
+from vgdocs.engine.probe import Profile, probe_mlp, probe_recurrent
 
-__all__ = ["PROFILERS", "Profile", "build_parser", "main"]
+__all__ = ["PROFILERS", "Profile", "build_parser", "main"]  # Profile: vgdocs.engine.probe
 
 _INIT_NAMES = (*INITIALIZERS, "glorot_uniform", "glorot_normal", "kaiming_uniform", "kaiming_normal", "lecun")
 _BAR = 40
-_MAX_FLOATS = 5e7  # weights plus the per-layer z, a and delta a pass keeps: about 400 MB in float64
 
 
-@dataclass(frozen=True)
-class Profile:
-    """One forward/backward pass: loss, per-layer norms (input side first) and hidden activations.
+def _flags(probe: Callable[..., Profile]) -> Callable[..., Profile]:
+    """`probe` with its size advice ("reduce steps, width or batch") in option names (--steps)."""
 
-    delta_norms: Frobenius norm of dL/dz per hidden layer; grad_norms: of dL/dW per weight layer;
-    activations: each hidden layer's activation output (batch, units) with its function's name.
-    """
+    def run(*args: object, **kwargs: object) -> Profile:
+        try:
+            return probe(*args, **kwargs)
+        except ValueError as exc:
+            head, sep, advice = str(exc).rpartition("; reduce ")
+            if not sep:
+                raise
+            raise ValueError(head + sep + re.sub(r"\b(depth|width|batch|steps)\b", r"--\1", advice)) from None
 
-    loss: float
-    delta_norms: np.ndarray
-    grad_norms: np.ndarray
-    activations: tuple[np.ndarray, ...]
-    activation_names: tuple[str, ...]
-    lag_norms: np.ndarray | None = None  # recurrent models: ||dL/dh_k|| per time lag, nearest lag first
+    return run
 
 
 def _profile_mlp(args: argparse.Namespace) -> Profile:
-    """An MLP of `depth` hidden layers of `width` on standard-normal inputs with a random MSE target."""
-    from vgdocs.engine.nets.mlp import MLP
-
-    size = (args.depth + 1) * args.width * (args.width + 3 * args.batch)
-    if size > _MAX_FLOATS:
-        raise ValueError(
-            f"this network needs about {size:.2g} floats (weights and per-layer batch arrays), over "
-            f"the {_MAX_FLOATS:.0e} a profile allows; reduce --depth, --width or --batch"
-        )
-    rng = np.random.default_rng(args.seed)
-    net = MLP(
-        [args.width] * (args.depth + 1) + [1],
+    return _flags(probe_mlp)(
         args.activation,
+        depth=args.depth,
+        width=args.width,
+        batch=args.batch,
+        seed=args.seed,
         init=args.init,
         init_std=args.init_std,
         norm=args.norm,
         norm_position=args.norm_position,
         residual=args.residual,
-        loss="mse",
-        seed=rng,
-    )
-    x = rng.standard_normal((args.batch, args.width))
-    y = rng.standard_normal((args.batch, 1))
-    tape = net.gradients(x, y)
-    acts = tuple(layer.act(tap.u) for layer, tap in zip(net.layers[:-1], tape.hidden, strict=True))
-    return Profile(
-        tape.loss, tape.delta_norms, tape.grad_norms, acts, tuple(layer.act.name for layer in net.layers[:-1])
     )
 
 
 def _profile_recurrent(args: argparse.Namespace) -> Profile:
-    """One RNN/LSTM/GRU layer of `width` units over `steps` standard-normal inputs, MSE on the last step.
-
-    "Layers" are time steps, first step first: delta_norms and grad_norms both hold ||dL/dh_k||.
-    """
-    from vgdocs.engine.nets.recurrent import RecurrentNet
-
-    size = args.steps * args.batch * args.width * 12  # gates, states and their gradients per step
-    if size > _MAX_FLOATS:
-        raise ValueError(
-            f"this sequence needs about {size:.2g} floats, over the {_MAX_FLOATS:.0e} a profile "
-            f"allows; reduce --steps, --width or --batch"
-        )
-    rng = np.random.default_rng(args.seed)
-    f = args.activation if args.model == "rnn" else "tanh"  # gated cells' states pass through tanh
-    net = RecurrentNet(args.model, args.width, args.width, 1, nonlinearity=f, seed=rng)
-    tape = net.gradients(
-        rng.standard_normal((args.batch, args.steps, args.width)), rng.standard_normal((args.batch, 1))
+    return _flags(probe_recurrent)(
+        args.model, activation=args.activation, steps=args.steps, width=args.width, batch=args.batch, seed=args.seed
     )
-    states = tuple(tape.hidden[:, k] for k in range(args.steps))
-    return Profile(tape.loss, tape.h_grad_norms, tape.h_grad_norms, states, (f,) * args.steps, tape.lag_norms)
 
 
 PROFILERS: dict[str, Callable[[argparse.Namespace], Profile]] = {
@@ -108,7 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on `argv` (default sys.argv[1:]); returns the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["ledger"]:
-        return _ledger(args_list[1:])
+        from vgdocs.cli.site import ledger_main
+
+        return ledger_main(args_list[1:])
     if args_list[:1] in (["build"], ["serve"], ["check"], ["engines"]):
         from vgdocs.publish.site import engines
 
@@ -160,34 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Example: vgdocs diagnose 1e-7 1e-5 1e-3 0.1 --json",
     )
     judge.add_argument("norms", nargs="+", type=_float, metavar="NORM", help="per-layer gradient norms")
-    judge.add_argument(
-        "--vanishing-ratio",
-        type=_positive_float,
-        default=1e-2,
-        metavar="R",
-        help="first/last norm ratio below which gradients vanish (default: 0.01)",
-    )
-    judge.add_argument(
-        "--exploding-ratio",
-        type=_positive_float,
-        default=1e2,
-        metavar="R",
-        help="first/last norm ratio above which gradients explode (default: 100)",
-    )
-    judge.add_argument(
-        "--max-norm",
-        type=_optional_float,
-        default=1e3,
-        metavar="X",
-        help="any norm above X is exploding; 'none' to turn off (default: 1000)",
-    )
-    judge.add_argument(
-        "--min-norm",
-        type=_optional_float,
-        default=1e-6,
-        metavar="X",
-        help="any norm below X is vanishing; 'none' to turn off (default: 1e-6)",
-    )
+    for flag, kind, default, meta, text in (
+        ("--vanishing-ratio", _positive_float, 1e-2, "R", "first/last norm ratio below which gradients vanish"),
+        ("--exploding-ratio", _positive_float, 1e2, "R", "first/last norm ratio above which gradients explode"),
+        ("--max-norm", _optional_float, 1e3, "X", "any norm above X is exploding; 'none' to turn off"),
+        ("--min-norm", _optional_float, 1e-6, "X", "any norm below X is vanishing; 'none' to turn off"),
+    ):
+        judge.add_argument(flag, type=kind, default=default, metavar=meta, help=f"{text} (default: {default:g})")
     judge.add_argument("--json", action="store_true", help="print JSON instead of one line")
     judge.set_defaults(handler=_diagnose)
     listing = sub.add_parser(
@@ -210,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ledger",
         add_help=False,
         help="check or update the ledger of published numbers (run 'vgdocs ledger --help')",
-        description="Delegates its arguments to vgdocs.publish.ledger.",
+        description="Its own parser: see vgdocs.cli.site.",
     )
     return parser
 
@@ -227,22 +175,18 @@ def _profile_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--steps", type=_positive_int, default=50, help="sequence length for rnn, lstm and gru (default: 50)"
     )
-    p.add_argument(
-        "--activation",
-        type=_underscored,
-        choices=ACTIVATIONS,
-        default="sigmoid",
-        metavar="NAME",
-        help=f"hidden activation, one of: {', '.join(map(dashed, ACTIVATIONS))} (default: sigmoid)",
-    )
-    p.add_argument(
-        "--init",
-        type=_underscored,
-        choices=_INIT_NAMES,
-        default="xavier_normal",
-        metavar="NAME",
-        help=f"weight initialiser, one of: {', '.join(map(dashed, _INIT_NAMES))} (default: xavier-normal)",
-    )
+    for flag, names, default, what in (
+        ("--activation", ACTIVATIONS, "sigmoid", "hidden activation"),
+        ("--init", _INIT_NAMES, "xavier_normal", "weight initialiser"),
+    ):
+        p.add_argument(
+            flag,
+            type=_underscored,
+            choices=names,
+            default=default,
+            metavar="NAME",
+            help=f"{what}, one of: {', '.join(map(dashed, names))} (default: {dashed(default)})",
+        )
     p.add_argument(
         "--init-std",
         type=_positive_float,
@@ -263,6 +207,12 @@ def _profile_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--residual", action="store_true", help="add each hidden layer's input to its output")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _claims(args: argparse.Namespace) -> int:
+    from vgdocs.cli.site import claims_command
+
+    return claims_command(args)
 
 
 def _profile(args: argparse.Namespace) -> int:
@@ -326,39 +276,35 @@ def _as_table(args: argparse.Namespace, prof: Profile, diag: Diagnosis) -> str:
     if prof.lag_norms is not None:
         return _lag_table(args, prof, diag)
     extras = (f", {args.norm}norm {args.norm_position}" if args.norm else "") + (", residual" if args.residual else "")
-    lines = [
+    title = (
         f"{args.model}: {args.activation}, {args.init} init, depth {args.depth}, width {args.width}, "
-        f"batch {args.batch}, seed {args.seed}{extras}",
-        f"loss {prof.loss:.4g}",
-        "",
-        f"{'layer':>5}  {'|dL/dz|':>9}  {'|dL/dW|':>9}  {'saturated':>9}  {'dead':>5}  |dL/dW| on a log scale",
-    ]
-    bars = _log_bars(prof.grad_norms)
+        f"batch {args.batch}, seed {args.seed}{extras}"
+    )
+    header = f"{'layer':>5}  {'|dL/dz|':>9}  {'|dL/dW|':>9}  {'saturated':>9}  {'dead':>5}  |dL/dW| on a log scale"
+    rows, bars = [], _log_bars(prof.grad_norms)
     for i, g in enumerate(prof.grad_norms):
         hidden = i < prof.delta_norms.size
         delta = f"{prof.delta_norms[i]:9.3g}" if hidden else f"{'output':>9}"
         sat = _percent(diag.saturated[i]) if hidden else ""
         dead = _percent(diag.dead[i]) if hidden else ""
-        lines.append(f"{i + 1:>5}  {delta}  {g:9.3g}  {sat:>9}  {dead:>5}  {bars[i]}")
-    lines += ["", diag.explanation]
-    return "\n".join(lines)
+        rows.append(f"{i + 1:>5}  {delta}  {g:9.3g}  {sat:>9}  {dead:>5}  {bars[i]}")
+    return _framed(title, prof, header, rows, diag)
 
 
 def _lag_table(args: argparse.Namespace, prof: Profile, diag: Diagnosis) -> str:
     """One row per time lag, nearest first (the diagnosis counts steps as layers, first step first)."""
-    lines = [
-        f"{args.model}: {prof.activation_names[0]}, {args.steps} steps, {args.width} units, batch {args.batch}, "
-        f"seed {args.seed}",
-        f"loss {prof.loss:.4g}",
-        "",
-        f"{'lag':>5}  {'|dL/dh|':>9}  {'saturated':>9}  {'dead':>5}  |dL/dh| on a log scale",
-    ]
-    bars = _log_bars(prof.lag_norms)
+    title = f"{args.model}: {prof.activation_names[0]}, {args.steps} steps, {args.width} units, batch {args.batch}"
+    header = f"{'lag':>5}  {'|dL/dh|':>9}  {'saturated':>9}  {'dead':>5}  |dL/dh| on a log scale"
+    rows, bars = [], _log_bars(prof.lag_norms)
     for lag, g in enumerate(prof.lag_norms):
         k = args.steps - 1 - lag
-        lines.append(f"{lag:>5}  {g:9.3g}  {_percent(diag.saturated[k]):>9}  {_percent(diag.dead[k]):>5}  {bars[lag]}")
-    lines += ["", diag.explanation]
-    return "\n".join(lines)
+        rows.append(f"{lag:>5}  {g:9.3g}  {_percent(diag.saturated[k]):>9}  {_percent(diag.dead[k]):>5}  {bars[lag]}")
+    return _framed(f"{title}, seed {args.seed}", prof, header, rows, diag)
+
+
+def _framed(title: str, prof: Profile, header: str, rows: list[str], diag: Diagnosis) -> str:
+    """The profile table: what was run, the loss, the header, one row per layer or lag, the verdict."""
+    return "\n".join([title, f"loss {prof.loss:.4g}", "", header, *rows, "", diag.explanation])
 
 
 def _log_bars(values: np.ndarray) -> list[str]:
@@ -391,54 +337,6 @@ def _clean(value: object) -> object:
         return [_clean(v) for v in value]
     v = float(value)
     return v if math.isfinite(v) else None
-
-
-def _claims(args: argparse.Namespace) -> int:
-    from vgdocs.publish import claims, ledger
-
-    records = ledger.build_claims(args.config_file)
-    if records is None:
-        print("vgdocs claims: error: the site build failed (see its log above)", file=sys.stderr)
-        return 1
-    shown = claims.failing(records) if args.failing else records
-    if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "page": r.page,
-                        "id": r.claim.id,
-                        "holds": r.claim.holds,
-                        "sentence": r.sentence,
-                        "evidence": dict(r.claim.evidence),
-                        "intervention": r.claim.intervention,
-                        "scope": r.claim.scope,
-                    }
-                    for r in shown
-                ],
-                indent=1,
-            )
-        )
-    else:
-        for r in shown:
-            evidence = ", ".join(f"{k}={v:.4g}" for k, v in r.claim.evidence.items())
-            print(f"{'holds' if r.claim.holds else 'FAILS'}\t{r.page}\t{r.claim.id}\t{r.sentence}\t[{evidence}]")
-    broken = claims.failing(records)
-    print(f"claims: {len(records)} on {len({r.page for r in records})} pages, {len(broken)} failing", file=sys.stderr)
-    return 1 if broken or not records else 0
-
-
-def _ledger(argv: list[str]) -> int:
-    try:
-        from vgdocs.publish.ledger import cli_main
-    except ImportError as exc:
-        print(f"vgdocs ledger: error: the ledger command is not available ({exc})", file=sys.stderr)
-        return 2
-    try:
-        return int(cli_main(argv))
-    except (ValueError, TypeError) as exc:
-        print(f"vgdocs ledger: error: {exc}", file=sys.stderr)
-        return 2
 
 
 def _underscored(text: str) -> str:

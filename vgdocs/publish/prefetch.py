@@ -1,0 +1,173 @@
+"""Use the second core in a cold build: compute the pages' experiments (and their figures) ahead.
+
+mkdocs renders pages one after another, and a cold build is mostly experiment code and figure
+drawing on one core. `start` reads the Python blocks of every page, finds each call of an
+`@experiment` function whose arguments are literals (`xor_runs()`, `run(depth=20)`) and the
+figures drawn from them (`figure(xor_runs(), "seeds")`), and hands them to one worker process,
+last page first, while the build itself goes through the pages first page first. When a block
+asks for a Result the worker has, the cache (`vgdocs.publish.cache.expect`) takes the worker's
+copy; one it has not started yet is cancelled and computed in the build; one it is computing is
+waited for. The two meet in the middle.
+
+Safe by construction: the worker runs the same code on the same inputs with the same one BLAS
+thread (the environment is inherited), so its Results are the same bits; the ledger and the claims
+are filled by the pages' own present.* calls in the build process, as without prefetching. A call
+the scan cannot read (non-literal arguments) is simply computed by the build as before; a worker
+that fails only costs its share of the speed-up. Off with VGDOCS_PREFETCH=0, and when the machine
+has one core.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import logging
+import multiprocessing
+import os
+import re
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from vgdocs.publish import cache
+
+__all__ = ["calls_in", "start", "stop"]
+
+log = logging.getLogger("mkdocs.plugins.vgdocs.prefetch")
+_BLOCK = re.compile(r'^(`{3,}|~{3,})\s*python\b[^\n]*exec="on"[^\n]*\n(.*?)^\1', re.S | re.M)
+_FIGURES = "vgdocs.publish.present.figures"
+_pool: ProcessPoolExecutor | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Call:
+    """One experiment call a page makes: module.function(*args, **kwargs), and the figures it draws."""
+
+    module: str
+    function: str
+    args: tuple[Any, ...]
+    kwargs: tuple[tuple[str, Any], ...]
+    figures: tuple[Any, ...] = ()  # the `which` of each figure(call, which); None for figure(call)
+
+
+def calls_in(markdown: str) -> list[Call]:
+    """The literal-argument calls of functions imported from vgdocs.experiments in a page's exec blocks."""
+    imported: dict[str, tuple[str, str]] = {}
+    found: dict[str, Call] = {}  # by repr: literal arguments may be lists
+    assigned: dict[str, tuple] = {}
+    for _, code in _BLOCK.findall(markdown):
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("vgdocs.experiments"):
+                imported.update({a.asname or a.name: (node.module, a.name) for a in node.names})
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                if (key := _call_key(node.value, imported)) is not None:
+                    assigned[node.targets[0].id] = key
+            if not isinstance(node, ast.Call):
+                continue
+            if (key := _call_key(node, imported)) is not None:
+                found.setdefault(repr(key), Call(*key))
+            elif isinstance(node.func, ast.Name) and node.func.id == "figure" and node.args:
+                target = node.args[0]
+                key = assigned.get(target.id) if isinstance(target, ast.Name) else _call_key(target, imported)
+                which = _literal(node.args[1]) if len(node.args) > 1 else (None,)
+                if key is not None and isinstance(which, tuple) and len(which) == 1:
+                    old = found.get(repr(key), Call(*key))
+                    found[repr(key)] = dataclasses.replace(old, figures=(*old.figures, which[0]))
+    return list(found.values())
+
+
+def _call_key(node: ast.AST, imported: dict[str, tuple[str, str]]) -> tuple | None:
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in imported):
+        return None
+    args = [_literal(a) for a in node.args]
+    kwargs = [(k.arg, _literal(k.value)) for k in node.keywords]
+    if any(a is None for a in args) or any(k is None or v is None for k, v in kwargs):
+        return None
+    return (*imported[node.func.id], tuple(a[0] for a in args), tuple((k, v[0]) for k, v in kwargs))
+
+
+def _literal(node: ast.AST) -> tuple[Any] | None:
+    """(value,) when `node` is a literal, else None (so a literal None is told apart)."""
+    try:
+        return (ast.literal_eval(node),)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
+def start(docs_dir: str | os.PathLike[str], pages: list[str]) -> int:
+    """Hand the experiments of `pages` (paths under docs_dir, in build order) to a worker; how many."""
+    global _pool
+    stop()
+    if os.environ.get("VGDOCS_PREFETCH", "1") == "0" or (os.cpu_count() or 1) < 2 or not cache.is_active():
+        return 0
+    import importlib
+
+    todo: list[tuple[Call, tuple[str, str, str, str]]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for page in reversed(pages):  # the build starts at the first page: the worker at the last
+        path = Path(docs_dir) / page
+        if path.suffix != ".md":
+            continue
+        for call in calls_in(path.read_text(encoding="utf-8")):
+            try:
+                fn = getattr(importlib.import_module(call.module), call.function)
+                namespace, key, module, _ = fn.cache_key(*call.args, **dict(call.kwargs))
+            except Exception:  # not an experiment, or arguments it refuses: the block will say so itself
+                continue
+            if (namespace, key, module) in seen or cache.has(namespace, key, module):
+                continue
+            seen.add((namespace, key, module))
+            todo.append((call, (namespace, key, module, "")))
+    if not todo:
+        return 0
+    _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    for call, (namespace, key, module, _) in todo:
+        future = _pool.submit(_compute, call)
+        cache.expect(namespace, key, module, lambda f=future: _collect(f))
+    return len(todo)
+
+
+def stop() -> None:
+    """Cancel what the worker has not started and let it go (end of a build, or a failed one)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
+
+
+def _collect(future: Future) -> Any:
+    """The worker's Result (its figures filed in the cache first), or cache.MISSING to compute it here."""
+    if future.cancel():
+        return cache.MISSING
+    try:
+        value, figures = future.result()
+    except Exception as exc:  # the build computes it and reports any error in the page's own words
+        log.debug(f"prefetch failed, computing in the build: {exc!r}")
+        return cache.MISSING
+    for key, svg in figures:
+        cache.put("present.figure", key, _FIGURES, svg)
+    return value
+
+
+def _compute(call: Call) -> tuple[Any, list[tuple[str, str]]]:
+    """In the worker: the call's raw Result (as the cache stores it) and the markup of its figures."""
+    import importlib
+
+    from vgdocs.publish.present import figures
+    from vgdocs.publish.present.spec import Figure
+
+    if not cache.is_active():
+        cache.activate(None)  # memory only: nested experiments are computed once in this worker
+    fn = getattr(importlib.import_module(call.module), call.function)
+    result = fn(*call.args, **dict(call.kwargs))
+    svgs = []
+    for which in call.figures:
+        spec = result.figure() if which is None else result.figure(which)
+        if isinstance(spec, Figure):
+            svgs.append((figures.figure_key(spec), figures.render_markup(spec)))
+    return dataclasses.replace(result, experiment=""), svgs
