@@ -307,6 +307,21 @@ class GradientFlow(Result):
                 scope="at initialisation, one batch",
             ),
             Claim(
+                "tanh-slower-than-sigmoid",
+                "Per layer the tanh network keeps {tanh} of the gradient and the sigmoid network {sigmoid}; "
+                "across the stack that leaves {tanh_first} and {sigmoid_first} at the first layer.",
+                holds=f["sigmoid + Xavier"] < f["tanh + Xavier"] < 1.0
+                and first["tanh + Xavier"] > 1000 * first["sigmoid + Xavier"],
+                evidence={
+                    "tanh": f["tanh + Xavier"],
+                    "sigmoid": f["sigmoid + Xavier"],
+                    "tanh_first": first["tanh + Xavier"],
+                    "sigmoid_first": first["sigmoid + Xavier"],
+                },
+                intervention="activation sigmoid to tanh; Xavier weights, data and seed held",
+                scope="at initialisation, one batch",
+            ),
+            Claim(
                 "he-pays-for-the-inactive-half",
                 "With about {active:.0%} of its units active, the ReLU network loses a factor {xavier} per layer "
                 "under Xavier weights; He's doubled variance brings it to {he}.",
