@@ -58,7 +58,7 @@ def test_bad_criterion_and_arguments_are_named():
 # -- Nielsen ---------------------------------------------------------------------------------------
 def test_nielsen_ratios_between_layers_match_his_pattern():
     r = repro.nielsen()
-    assert all(c.agrees for c in r.claims) and len(r.claims) == 6
+    assert all(c.agrees for c in r.rows) and len(r.rows) == 6
     # every layer gets roughly a fifth of the gradient of the layer above: his mean ratio and ours agree closely
     assert 0.15 < r.mean_ratio < 0.3
     assert r.mean_ratio == pytest.approx(r.published_mean_ratio, rel=0.2)
@@ -112,7 +112,7 @@ def test_nielsen_exercise_matches_closed_form_and_his_rounded_numbers():
     assert r.widest_at_w == pytest.approx(best.x, abs=1e-4)
     assert r.widest_width == pytest.approx(-best.fun, abs=1e-10)
     assert round(r.widest_width, 2) == 0.45 and round(r.widest_at_w, 1) == 6.9
-    assert all(c.agrees for c in r.claims)
+    assert all(c.agrees for c in r.rows)
 
 
 # -- Glorot & Bengio -------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def test_glorot_standard_init_shrinks_backprop_variance_about_3x_per_layer_while
     assert r.weight_grad_factor[standard] == pytest.approx(1.0, rel=0.1)
     assert r.backprop_shrink[xavier] == pytest.approx(1.0, rel=0.1)
     assert r.weight_grad_factor[xavier] == pytest.approx(1.0, rel=0.1)
-    assert all(c.agrees for c in r.claims)
+    assert all(c.agrees for c in r.rows)
 
 
 # -- He et al. -------------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def test_he_xavier_halves_relu_signal_per_layer_he_keeps_it_and_only_he_trains()
     assert r.signal_var[xavier, -1] == pytest.approx(0.5 ** (r.depth - 1), rel=1.0)
     assert r.final_loss[xavier] == pytest.approx(math.log(10), rel=1e-3)  # chance level: it stalls
     assert r.loss_drop[he] > 0.2
-    assert all(c.agrees for c in r.claims)
+    assert all(c.agrees for c in r.rows)
 
 
 # -- Pascanu et al. --------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def test_saxe_orthogonal_products_have_unit_singular_values_and_gaussian_ones_sp
     np.testing.assert_allclose(r.singular_values[orthogonal], 1.0, atol=1e-10)
     assert np.all(np.diff(r.spread[gaussian]) > 0) and r.spread[gaussian, -1] > 5
     np.testing.assert_allclose(r.mean_square[gaussian], 1.0, rtol=0.25)  # norm-preserving on average
-    assert all(c.agrees for c in r.claims)
+    assert all(c.agrees for c in r.rows)
 
 
 # -- Schoenholz et al. -----------------------------------------------------------------------------
@@ -176,7 +176,7 @@ def test_schoenholz_critical_point_and_measured_factor_follow_mean_field():
     assert np.all(r.measured_depth_scale[below] > 0) and np.all(r.measured_depth_scale[above] < 0)
     near = ~(below | above)
     assert np.all(np.abs(r.measured_depth_scale[near]) > r.depth)  # critical: longer than the network is deep
-    assert all(c.agrees for c in r.claims)
+    assert all(c.agrees for c in r.rows)
 
 
 # -- Veit et al. -----------------------------------------------------------------------------------
@@ -212,10 +212,11 @@ def test_scoreboard_counts_every_claim_of_every_reproduction():
         repro.schoenholz(),
         repro.veit(),
     )
-    claims = [c for r in results for c in r.claims]
-    assert s.total_claims == len(claims) == int(s.claims.sum())
-    assert s.total_agreeing == sum(c.agrees for c in claims) == int(s.agreeing.sum())
-    assert s.total_agreeing == s.total_claims and s.disagreements == ()
+    claims = [c for r in results for c in r.rows]
+    assert int(s.checked.sum()) == len(claims) and int(s.met.sum()) == sum(c.agrees for c in claims)
+    assert s.total_source == sum(c.basis == "source" for c in claims) == int(s.checked[:, 0].sum())
+    assert s.total_source_met == s.total_source and s.disagreements == ()
+    assert all(c.holds for c in s.claims())
 
 
 def test_every_result_tabulates_its_claims_and_describes_a_figure():
@@ -232,8 +233,16 @@ def test_every_result_tabulates_its_claims_and_describes_a_figure():
         repro.veit(),
     ):
         text = render_table(r.table())
-        assert "agrees?" in text and text.count("| yes |") == len(r.claims)
+        assert "agrees?" in text and text.count("| yes |") == len(r.rows)
         fig = r.figure()
         assert fig.alt and all(len(s.x) == len(s.y) > 0 for p in fig.panels for s in p.series)
     assert "Nielsen (MNIST" in render_table(repro.nielsen().table("norms"))
     assert "mean s²" in render_table(repro.saxe().table("depths"))
+
+
+def test_schoenholz_claim_fails_when_the_bias_variance_is_not_the_papers():
+    """Perturb: sigma_b2 = 0.3 instead of the paper's 0.05 moves the critical point off 1.76; the claim must fail."""
+    r = repro.schoenholz((1.76,), sigma_b2=0.3, depth=8, width=32, batch=16, n_seeds=1)
+    first = r.claims()[0]
+    assert first.id.startswith("schoenholz-1-critical") and first.holds is False
+    assert repro.schoenholz((1.76,), depth=8, width=32, batch=16, n_seeds=1).claims()[0].holds is True

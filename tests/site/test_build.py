@@ -18,7 +18,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 # rel values of <link> that make the browser fetch something
 FETCHING_RELS = {"stylesheet", "icon", "preload", "prefetch", "preconnect", "dns-prefetch", "modulepreload", "manifest"}
 # Pages with issues of their own, wired into the nav by the lead once they are finished.
-NAV_PENDING = {"rnn.md", "reproductions.md"}
+NAV_PENDING = {"rnn.md", "reproductions/index.md"}
 
 LIVE_PAGE = """# Live page
 

@@ -30,8 +30,10 @@ __all__ = [
     "gaussian_mean",
     "gradient_factor",
     "length_map",
+    "negative_side_slopes",
     "q_trajectory",
     "slope_bound",
+    "slope_to_size_ratio",
 ]
 
 ActivationLike = str | Activation
@@ -208,3 +210,27 @@ def _brentq():
     from scipy.optimize import brentq
 
     return brentq
+
+
+def slope_to_size_ratio(activation: ActivationLike) -> float:
+    """sqrt(E[phi'(u)^2] / E[phi(u)^2]) for u ~ N(0, 1): the activation's slope relative to its output size.
+
+    Unitless. A normaliser that divides each layer by the size of its outputs passes this factor
+    back per layer: sigmoid about 0.39 (its output is mostly the constant 1/2), softplus about
+    0.56, ReLU exactly 1, GELU about 1.03.
+    """
+    act = _act(activation)
+    return math.sqrt(_mean(lambda u: np.square(act.derivative(u)), 1.0) / _mean(lambda u: np.square(act(u)), 1.0))
+
+
+def negative_side_slopes(activation: ActivationLike, *, reach: float = 40.0, points: int = 200001) -> tuple:
+    """(smallest slope, largest slope, slope just below zero) of phi over -reach <= x < 0 (unitless).
+
+    Measured on a geometric grid from -1e-9 to -reach, so the value just below a kink (SELU's
+    lambda * alpha ~ 1.758) and the dip of GELU and swish below zero are both found.
+    """
+    act = _act(activation)
+    reach = finite_float("reach", reach, positive=True)
+    x = -np.geomspace(1e-9, reach, nonnegative_int("points", points))
+    d = act.derivative(x)
+    return float(np.min(d)), float(np.max(d)), float(d[0])

@@ -285,6 +285,53 @@ class GradientFlow(Result):
     sigmoid_first_over_top: float
     sigmoid_toy_first_over_top: float
 
+    def claims(self) -> list[Claim]:
+        """What the scalar toy gets wrong, read off the real networks at initialisation."""
+        f = dict(zip(self.labels, self.per_layer_factor, strict=True))
+        first = dict(zip(self.labels, self.ratios[:, 0], strict=True))
+        return [
+            Claim(
+                "sigmoid-real-below-toy",
+                "The real sigmoid network passes {real} of the top layer's gradient to the first, less than the "
+                "toy's {toy}: its units are spread over the curve, not all at the steepest point.",
+                holds=self.sigmoid_first_over_top < self.sigmoid_toy_first_over_top,
+                evidence={"real": self.sigmoid_first_over_top, "toy": self.sigmoid_toy_first_over_top},
+                scope="at initialisation, one batch",
+            ),
+            Claim(
+                "tanh-real-decays",
+                "The toy promises tanh a factor of 1 per layer; the real tanh network loses a factor {factor} per "
+                "layer, and its first layer gets {first} of the top's gradient.",
+                holds=f["tanh + Xavier"] < 0.95,
+                evidence={"factor": f["tanh + Xavier"], "first": first["tanh + Xavier"]},
+                scope="at initialisation, one batch",
+            ),
+            Claim(
+                "tanh-slower-than-sigmoid",
+                "Per layer the tanh network keeps {tanh} of the gradient and the sigmoid network {sigmoid}; "
+                "across the stack that leaves {tanh_first} and {sigmoid_first} at the first layer.",
+                holds=f["sigmoid + Xavier"] < f["tanh + Xavier"] < 1.0
+                and first["tanh + Xavier"] > 1000 * first["sigmoid + Xavier"],
+                evidence={
+                    "tanh": f["tanh + Xavier"],
+                    "sigmoid": f["sigmoid + Xavier"],
+                    "tanh_first": first["tanh + Xavier"],
+                    "sigmoid_first": first["sigmoid + Xavier"],
+                },
+                intervention="activation sigmoid to tanh; Xavier weights, data and seed held",
+                scope="at initialisation, one batch",
+            ),
+            Claim(
+                "he-pays-for-the-inactive-half",
+                "With about {active:.0%} of its units active, the ReLU network loses a factor {xavier} per layer "
+                "under Xavier weights; He's doubled variance brings it to {he}.",
+                holds=f["ReLU + Xavier"] < 0.75 and f["ReLU + He"] > 0.9 and 0.4 < self.relu_active_fraction < 0.6,
+                evidence={"active": self.relu_active_fraction, "xavier": f["ReLU + Xavier"], "he": f["ReLU + He"]},
+                intervention="initialisation Xavier to He; network, data and seed held",
+                scope="at initialisation, one batch",
+            ),
+        ]
+
     def table(self, which: str | None = None) -> Table:
         """One row per hidden layer (input side first): each toy chain, then the real networks it models."""
         heads, cols, flat = ["layer"], [], []
@@ -393,6 +440,34 @@ class WeightScale(Result):
     saturated: np.ndarray  # share of unit-examples in the flat tails (vgdocs.engine.diagnose's bands)
     max_slope: float
     band: tuple[float, float]  # output band outside which a unit counts as saturated
+
+    def claims(self) -> list[Claim]:
+        """The toy factor holds at small scales; saturation bends it at large ones, yet it can pass one."""
+        small = self.sigma_w <= 1.0
+        gap = float(np.max(np.abs(self.per_layer_factor[small] / self.toy_factor[small] - 1.0)))
+        return [
+            Claim(
+                "saturation-bends-the-factor",
+                "Up to $\\sigma_w = {small}$ the measured factor is within {gap:.0%} of the toy's. At "
+                "$\\sigma_w = {big}$, {sat:.0%} of the units are saturated and the factor is {measured}, far below "
+                "the toy's {toy}, yet still above one: the network explodes while most of its units sit on a "
+                "flat tail.",
+                holds=gap < 0.1
+                and self.saturated[-1] > 0.5
+                and self.per_layer_factor[-1] < self.toy_factor[-1] / 2
+                and self.per_layer_factor[-1] > 1.0,
+                evidence={
+                    "small": float(self.sigma_w[small][-1]),
+                    "gap": gap,
+                    "big": float(self.sigma_w[-1]),
+                    "sat": float(self.saturated[-1]),
+                    "measured": float(self.per_layer_factor[-1]),
+                    "toy": float(self.toy_factor[-1]),
+                },
+                intervention="weight scale changed; network, data and seed held",
+                scope="at initialisation",
+            )
+        ]
 
     def table(self, which: str | None = None) -> Table:
         """One row per weight scale: toy factor, measured factor, mean slope, saturated share."""

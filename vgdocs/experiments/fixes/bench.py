@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from vgdocs.engine._checks import positive_int
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import EXPLODING, HEALTHY, VANISHING, Trial, run
+from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Table
 
 __all__ = ["Bench", "FewerLayers", "bench", "fewer_layers"]
@@ -19,6 +20,29 @@ class Bench(Trial):
     recipes: tuple[str, ...]
     steps: int
     batch_size: int
+
+    def claims(self) -> list[Claim]:
+        """The vanishing net stays at chance; the exploding net overflows; the healthy one learns."""
+        v, e, h = self.runs
+        return [
+            Claim(
+                "bench-sick-and-healthy",
+                "In {steps} steps the vanishing network goes from {v0} to {v1}, still at chance, the exploding "
+                "network overflows at step {e_over}, and the healthy network reaches {h1}.",
+                holds=abs(v.final_loss - v.initial_loss) < 0.3
+                and v.final_loss > 2.2
+                and e.overflow_step is not None
+                and h.final_loss < 1.0,
+                evidence={
+                    "steps": self.steps,
+                    "v0": v.initial_loss,
+                    "v1": v.final_loss,
+                    "e_over": -1 if e.overflow_step is None else e.overflow_step,
+                    "h1": h.final_loss,
+                },
+                scope=f"after {self.steps} steps",
+            )
+        ]
 
     def table(self, which: str | None = None) -> Table:
         """One row per network: its recipe, gradient ratio and verdict, loss before and after training."""
@@ -38,6 +62,29 @@ class FewerLayers(Trial):
 
     deep: int
     shallow: int
+
+    def claims(self) -> list[Claim]:
+        """The shallow exploding network trains; the shallow sigmoid one gets a healthy ratio but barely learns."""
+        _, v2, _, e2 = self.runs
+        return [
+            Claim(
+                "shallow-exploding-trains-sigmoid-does-not",
+                "With {shallow} hidden layers the exploding network trains to {e_loss} without overflow; the "
+                "sigmoid network's ratio becomes {v_ratio}, diagnosed healthy, yet its loss only reaches {v_loss}.",
+                holds=e2.overflow_step is None
+                and e2.final_loss < 1.0
+                and v2.verdict == "healthy"
+                and v2.final_loss > 2.0,
+                evidence={
+                    "shallow": self.shallow,
+                    "e_loss": e2.final_loss,
+                    "v_ratio": v2.delta_ratio,
+                    "v_loss": v2.final_loss,
+                },
+                intervention=f"depth {self.deep} to {self.shallow} hidden layers; everything else held",
+                scope="ratio at initialisation, loss after training",
+            )
+        ]
 
 
 @experiment("fixes.bench")

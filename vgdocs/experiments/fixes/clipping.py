@@ -20,6 +20,7 @@ from vgdocs.experiments.fixes._setup import (
     run,
     runs_table,
 )
+from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["Clipping", "clipping"]
@@ -45,6 +46,38 @@ class Clipping(Trial):
     vanishing_ratio_before: float
     vanishing_ratio_after: float
     clip_fractions: np.ndarray
+
+    def claims(self) -> list[Claim]:
+        """Clipping stops the overflow, leaves the vanishing run unchanged, and binds on most healthy steps."""
+        ex, ex_c, va, va_c, he, he_c = self.runs
+        return [
+            Claim(
+                "clipping-stops-overflow-not-vanishing",
+                "Without clipping the exploding network overflows at step {over}; with clipping it runs every "
+                "step and its loss falls from {c0} to {c1}. The vanishing network ends at {v} either way.",
+                holds=ex.overflow_step is not None
+                and ex_c.overflow_step is None
+                and ex_c.final_loss < ex_c.initial_loss
+                and va.final_loss == va_c.final_loss,
+                evidence={
+                    "over": -1 if ex.overflow_step is None else ex.overflow_step,
+                    "c0": ex_c.initial_loss,
+                    "c1": ex_c.final_loss,
+                    "v": va_c.final_loss,
+                },
+                intervention=f"clipping at global norm {self.clip_norm:g} added; everything else held",
+                scope="over the training run",
+            ),
+            Claim(
+                "clipping-binds-on-healthy-and-slows-it",
+                "On the healthy network clipping binds on {share:.0%} of the steps, and it ends at {clipped} "
+                "against {free} without clipping.",
+                holds=he_c.clip_fraction > 0.5 and he_c.final_loss > he.final_loss,
+                evidence={"share": he_c.clip_fraction, "clipped": he_c.final_loss, "free": he.final_loss},
+                intervention="clipping added to the healthy network",
+                scope="over the training run",
+            ),
+        ]
 
     def table(self, which: str | None = None) -> Table:
         """'runs' (default): the trial table plus how often clipping bound; 'layers': one gradient, per layer."""

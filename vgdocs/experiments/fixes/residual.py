@@ -9,6 +9,7 @@ import numpy as np
 from vgdocs.engine._checks import choice, positive_int
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import VANISHING, Trial, probe_batch, run
+from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series
 
 __all__ = ["Residual", "residual"]
@@ -27,6 +28,27 @@ class Residual(Trial):
     deep_delta_residual: np.ndarray
     deep_ratio_plain: float
     deep_ratio_residual: float
+
+    def claims(self) -> list[Claim]:
+        """With skips the first layer gets at least as much gradient as the last."""
+        plain, skip = self.runs[0], self.runs[1]
+        return [
+            Claim(
+                "skips-first-at-least-last",
+                "With skips the first hidden layer gets {skip} times the last layer's gradient, against {plain} "
+                "without; at {deep} layers, {deep_skip} against {deep_plain}.",
+                holds=skip.delta_ratio >= 1.0 and self.deep_ratio_residual >= 1.0 and plain.delta_ratio < 1e-2,
+                evidence={
+                    "skip": skip.delta_ratio,
+                    "plain": plain.delta_ratio,
+                    "deep": self.deep_depth,
+                    "deep_skip": self.deep_ratio_residual,
+                    "deep_plain": self.deep_ratio_plain,
+                },
+                intervention="skip connections added; everything else held",
+                scope="at initialisation",
+            )
+        ]
 
     def figure(self, which: str | None = None) -> Figure:
         """'profile' (default): both depths at initialisation; 'training': loss over steps."""
