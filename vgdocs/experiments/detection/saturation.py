@@ -13,26 +13,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs.engine._checks import nonnegative_int
+from vgdocs.engine._checks import finite_float, nonnegative_int
 from vgdocs.engine.diagnose import saturated_fraction
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.experiments.fixes._setup import VANISHING, probe_batch, run
+from vgdocs.experiments.fixes._setup import VANISHING, Setup, probe_batch, run
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Table
 
-__all__ = ["SATURATION_VARIANTS", "Saturation", "saturation"]
+__all__ = ["Saturation", "saturation", "saturation_variants"]
 
-LARGE = VANISHING.but(init="normal", init_std=1.0)
-SATURATION_VARIANTS = (
-    ("sigmoid + Xavier (normal)", VANISHING),
-    ("sigmoid + N(0, 1)", LARGE),
-    ("sigmoid + N(0, 1) + batch norm", LARGE.but(norm="batch")),
-)
+
+def saturation_variants(std: float = 1.0) -> tuple[tuple[str, Setup], ...]:
+    """The bench with Xavier weights, with N(0, std^2) weights, and with those weights plus batch norm."""
+    large = VANISHING.but(init="normal", init_std=std)
+    name = f"N(0, {std:g})" if std == 1.0 else f"N(0, {std:g}\u00b2)"
+    return (
+        ("sigmoid + Xavier (normal)", VANISHING),
+        (f"sigmoid + {name}", large),
+        (f"sigmoid + {name} + batch norm", large.but(norm="batch")),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class Saturation(Result):
-    """Per variant (SATURATION_VARIANTS) and seed, at initialisation on the probe batch and after training.
+    """Per variant (saturation_variants(std)) and seed, at initialisation on the probe batch and after training.
 
     saturated: share of hidden unit-examples in a sigmoid tail (vgdocs.engine.diagnose's bands);
     slope: mean sigmoid slope f'(u) over hidden units and examples; ratio: ‖∂L/∂z‖ first / last
@@ -81,11 +85,12 @@ class Saturation(Result):
     def claims(self) -> list[Claim]:
         """Saturation lowers the slope but not the ratio; the saturated net still fails; batch norm trains it."""
         xav, big, bn = 0, 1, 2
+        name = self.labels[big].removeprefix("sigmoid + ")
         scope = "at initialisation, every seed"
         return [
             Claim(
                 "saturation-lowers-slope",
-                "Changing only the initialisation from Xavier to N(0, 1) raises the share of saturated units "
+                f"Changing only the initialisation from Xavier to {name} raises the share of saturated units "
                 "from {sat_x} to {sat_n} and lowers the mean slope from {slope_x} to {slope_n}.",
                 holds=bool(
                     np.all(self.saturated[big] > self.saturated[xav] + 0.1)
@@ -97,13 +102,13 @@ class Saturation(Result):
                     "slope_x": float(np.median(self.slope[xav])),
                     "slope_n": float(np.median(self.slope[big])),
                 },
-                intervention="init N(0, 1) instead of Xavier (normal); same data, width, depth, seeds",
+                intervention=f"init {name} instead of Xavier (normal); same data, width, depth, seeds",
                 scope=scope,
             ),
             Claim(
                 "saturation-raises-ratio",
                 "Yet the first-to-last ratio of the back-propagated gradient rises from {ratio_x} to {ratio_n}, "
-                "at least {gain} times higher on every seed, and the diagnosis on N(0, 1) reads healthy on "
+                "at least {gain} times higher on every seed, and the diagnosis on " + name + " reads healthy on "
                 "{healthy} of {n} seeds: the large weights that saturate the units also multiply the backward "
                 "signal.",
                 holds=bool(np.min(self.ratio[big] / self.ratio[xav]) > 1e3 and self.healthy[big].all()),
@@ -114,7 +119,7 @@ class Saturation(Result):
                     "healthy": float(self.healthy[big].sum()),
                     "n": self.seeds.size,
                 },
-                intervention="init N(0, 1) instead of Xavier (normal); same data, width, depth, seeds",
+                intervention=f"init {name} instead of Xavier (normal); same data, width, depth, seeds",
                 scope=scope,
             ),
             Claim(
@@ -131,22 +136,26 @@ class Saturation(Result):
                     "chance": self.chance_loss,
                     "loss_bn": float(np.median(self.final_loss[bn])),
                 },
-                intervention="batch norm before each sigmoid; same N(0, 1) weights, data, optimiser, steps, seeds",
+                intervention=f"batch norm before each sigmoid; same {name} weights, data, optimiser, steps, seeds",
                 scope=f"after {self.steps} momentum SGD steps, every seed",
             ),
         ]
 
 
 @experiment("detection.saturation")
-def saturation(seeds: Sequence[int] = (0, 1, 2), *, seed: int = 0) -> Saturation:
-    """Saturation, slope, gradient ratio and trained loss of the sigmoid bench under three recipes."""
+def saturation(seeds: Sequence[int] = (0, 1, 2), *, std: float = 1.0, seed: int = 0) -> Saturation:
+    """Saturation, slope, gradient ratio and trained loss of the sigmoid bench under three recipes.
+
+    std: the standard deviation of the large-weight initialisation that replaces Xavier.
+    """
+    variants = saturation_variants(finite_float("std", std, positive=True))
     seed_list = np.array([nonnegative_int("seeds[]", s) for s in seeds])
     if seed_list.size == 0:
         raise ValueError("seeds must list at least one seed")
     xp, yp = probe_batch()
-    shape = (len(SATURATION_VARIANTS), seed_list.size)
+    shape = (len(variants), seed_list.size)
     sat, slope, ratio, healthy, loss = (np.zeros(shape) for _ in range(5))
-    for i, (label, setup) in enumerate(SATURATION_VARIANTS):
+    for i, (label, setup) in enumerate(variants):
         for j, s in enumerate(seed_list):
             net = setup.net(int(s))
             with np.errstate(all="ignore"):
@@ -160,7 +169,7 @@ def saturation(seeds: Sequence[int] = (0, 1, 2), *, seed: int = 0) -> Saturation
             loss[i, j] = measured.final_loss
     return Saturation(
         seed=seed,
-        labels=tuple(label for label, _ in SATURATION_VARIANTS),
+        labels=tuple(label for label, _ in variants),
         seeds=seed_list,
         steps=VANISHING.steps,
         saturated=sat,
