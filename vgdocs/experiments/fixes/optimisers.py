@@ -119,7 +119,22 @@ class Optimisers(Trial):
                     "sick_delta": sick.delta_ratio,
                 },
                 scope=f"update ratios: median over {HEALTHY.steps} steps; back-propagated ratios: at initialisation",
-            )
+            ),
+            Claim(
+                "opt-larger-lr-cures-small-lr",
+                "At learning rate {lr} the same healthy network reaches a loss of {good} in {steps} steps, against "
+                "{bad} at {small}.",
+                holds=self.runs[4].final_loss < self.runs[5].final_loss - 1.0,
+                evidence={
+                    "lr": HEALTHY.lr,
+                    "good": self.runs[4].final_loss,
+                    "steps": HEALTHY.steps,
+                    "bad": self.runs[5].final_loss,
+                    "small": self.small_lr,
+                },
+                intervention="learning rate; same network, init, optimiser, steps, seed",
+                scope=f"after {HEALTHY.steps} momentum SGD steps",
+            ),
         ]
 
 
