@@ -54,3 +54,10 @@ def test_saturation_claims_hold_and_fail_when_the_large_init_is_not_large(memo):
     verdicts = {c.id: c.holds for c in small.claims()}
     assert verdicts["saturation-lowers-slope"] is False
     assert verdicts["saturation-raises-ratio"] is False
+
+
+def test_default_signal_collapse_and_layer_movement_lessons_hold(memo):
+    from vgdocs.experiments.what import layer_movement
+
+    for result in (signal_collapse(), layer_movement()):
+        assert all(c.holds for c in result.claims()), [c.id for c in result.claims() if not c.holds]

@@ -73,3 +73,11 @@ def test_a_broken_claim_fails_the_strict_check_naming_page_and_claim(perturbed, 
     assert "xor.md: claim 'xor-adam-longer-solves-every-seed'" in report
     assert text in report
     assert "adam_long = 0" in report
+
+
+def test_default_run_shows_every_lesson(memo):
+    r = gradient_scale()
+    assert {c.id: c.holds for c in r.claims()} == dict.fromkeys((c.id for c in r.claims()), True)
+    # the scale-invariance claim is exact: the same seeds end at the same losses to Adam's eps
+    i, j = r.labels.index("sigmoid, Adam"), r.labels.index("sigmoid, Adam, hidden gradients scaled")
+    np.testing.assert_allclose(r.final_loss[i], r.final_loss[j], rtol=1e-5)
