@@ -14,6 +14,7 @@ from vgdocs.engine.data import digits
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.engine.probe import probe
 from vgdocs.experiments._core import Result, experiment
+from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["Headline", "headline"]
@@ -65,6 +66,22 @@ class Headline(Result):
             f"the input; {others}.",
             title=f"Gradient norm per layer, {self.depth} hidden layers, at initialisation",
         )
+
+    def claims(self) -> list[Claim]:
+        """The sigmoid net's gradient spans many decades; ReLU + He and sigmoid + BatchNorm stay level."""
+        others = self.spans[1:]
+        return [
+            Claim(
+                "home-sigmoid-spans-decades",
+                "Before training, the sigmoid network's weight gradients span {sigmoid} orders of magnitude "
+                "across its {depth} hidden layers and its output layer; ReLU with He initialisation and the "
+                "sigmoid with BatchNorm span at most {others}.",
+                holds=bool(self.sigmoid_span > 6 and np.all(others < 1)),
+                evidence={"sigmoid": self.sigmoid_span, "depth": self.depth, "others": float(np.max(others))},
+                intervention="hidden activation, init or normalisation; same data batch, depth, width, seed",
+                scope="at initialisation",
+            )
+        ]
 
 
 @experiment("home.headline")

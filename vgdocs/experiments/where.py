@@ -14,6 +14,7 @@ from vgdocs.engine._checks import positive_int, rng_from
 from vgdocs.engine.nets.recurrent import RecurrentNet
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.experiments.why import delta_profile
+from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["DepthSweep", "RecurrentLag", "depth_sweep", "recurrent_lag"]
@@ -41,6 +42,34 @@ class DepthSweep(Result):
             f"at initialisation (width {self.width}).",
             formats=(None,) + (".3g",) * len(self.labels),
         )
+
+    def claims(self) -> list[Claim]:
+        """Sigmoid + Xavier: the ratio falls at every added depth, exponentially; ReLU + He: order one."""
+        sig, relu = self.first_over_top
+        per_layer = np.log(sig[1:] / sig[:-1]) / np.diff(self.depths)  # log-ratio per added layer
+        return [
+            Claim(
+                "where-sigmoid-falls-exponentially",
+                "In the sigmoid network every added layer multiplies the first-to-top ratio by between {lo} "
+                "and {hi}: the ratio falls exponentially with depth.",
+                holds=bool(np.all(per_layer < np.log(0.5)) and np.ptp(per_layer) < np.log(3.0)),
+                evidence={"lo": float(np.exp(per_layer.min())), "hi": float(np.exp(per_layer.max()))},
+                intervention="depth; same width, init family, batch, seed",
+                scope="at initialisation",
+            ),
+            Claim(
+                "where-relu-order-one",
+                "The ReLU network's ratio stays between {lo} and {hi} at every depth from {shallow} to {deep}.",
+                holds=bool(np.all((relu > 0.1) & (relu < 10.0))),
+                evidence={
+                    "lo": float(relu.min()),
+                    "hi": float(relu.max()),
+                    "shallow": int(self.depths[0]),
+                    "deep": int(self.depths[-1]),
+                },
+                scope="at initialisation",
+            ),
+        ]
 
 
 @experiment("where.depth_sweep")
@@ -95,6 +124,19 @@ class RecurrentLag(Result):
             f"last step, and at the first step it is {self.at_last:.1e}.",
             title="A recurrent network is a deep network in time",
         )
+
+    def claims(self) -> list[Claim]:
+        """The RNN's gradient decays with the lag, by orders of magnitude over the sequence."""
+        return [
+            Claim(
+                "where-rnn-gradient-decays-with-lag",
+                "The gradient falls at every step back in time, to {at_10} ten steps back and {at_last} at the "
+                "first step.",
+                holds=bool(np.all(np.diff(self.relative[:11]) < 0) and self.at_10 < 0.01 and self.at_last < 1e-10),
+                evidence={"at_10": self.at_10, "at_last": self.at_last},
+                scope="at initialisation",
+            )
+        ]
 
 
 @experiment("where.recurrent_lag")

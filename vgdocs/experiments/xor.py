@@ -18,6 +18,7 @@ from vgdocs.engine.data import xor
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.engine.train import train
 from vgdocs.experiments._core import Result, experiment
+from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["LearningRates", "XorRuns", "learning_rates", "xor_runs"]
@@ -133,6 +134,35 @@ class XorRuns(Result):
             alt=f"Training loss over {self.epochs} epochs for each seed, one panel per hidden activation. {summary}.",
         )
 
+    def claims(self) -> list[Claim]:
+        """Within the budget the sigmoid nets stay on the ln 2 plateau and ReLU solves more seeds."""
+        sig, relu = self.activations.index("sigmoid"), self.activations.index("relu")
+        gap = float(np.max(np.abs(self.final_loss[sig] - self.chance_loss)))
+        scope = f"after {self.epochs} Adam epochs"
+        return [
+            Claim(
+                "xor-adam-sigmoid-on-plateau",
+                "After {epochs} epochs every sigmoid seed still sits on the $\\ln 2$ line: its final loss is "
+                "at most {gap} away from it.",
+                holds=gap < 0.01,
+                evidence={"epochs": self.epochs, "gap": gap},
+                scope=scope,
+            ),
+            Claim(
+                "xor-adam-relu-solves-more",
+                "With Adam at its default learning rate, ReLU hidden layers solve {relu} of {n} seeds and "
+                "sigmoid hidden layers {sigmoid}.",
+                holds=int(self.solved_count[relu]) >= int(self.solved_count[sig]) + self.n_seeds // 2,
+                evidence={
+                    "relu": int(self.solved_count[relu]),
+                    "sigmoid": int(self.solved_count[sig]),
+                    "n": self.n_seeds,
+                },
+                intervention="hidden activation; same widths, init, optimiser, epochs, seeds",
+                scope=scope,
+            ),
+        ]
+
 
 @experiment("xor.xor_runs")
 def xor_runs(
@@ -222,6 +252,29 @@ class LearningRates(Result):
             caption=f"The same {self.n_seeds} seeds and {self.epochs} epochs at each learning rate.",
             formats=(".3g", None, None, ".3g", ".3g"),
         )
+
+    def claims(self) -> list[Claim]:
+        """A ten times larger Adam learning rate solves most sigmoid seeds in the same epochs."""
+        j = self.activations.index("sigmoid")
+        lo, hi = int(self.solved_count[0, j]), int(self.solved_count[-1, j])
+        return [
+            Claim(
+                "xor-larger-lr-solves-sigmoid",
+                "At Adam learning rate {hi_lr} the sigmoid network solves {hi} of {n} seeds in the same "
+                "{epochs} epochs, against {lo} at {lo_lr}.",
+                holds=hi > self.n_seeds // 2 and hi >= lo + self.n_seeds // 2,
+                evidence={
+                    "hi_lr": float(self.lrs[-1]),
+                    "lo_lr": float(self.lrs[0]),
+                    "hi": hi,
+                    "lo": lo,
+                    "n": self.n_seeds,
+                    "epochs": self.epochs,
+                },
+                intervention="Adam learning rate; same network, init, epochs, seeds",
+                scope=f"after {self.epochs} Adam epochs",
+            )
+        ]
 
 
 @experiment("xor.learning_rates")

@@ -12,6 +12,7 @@ from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import HEALTHY, VANISHING, Run, RunsResult, run
 from vgdocs.experiments.fixes.comparison import CHANCE_LOSS
 from vgdocs.experiments.fixes.optimisers import RULE_OF_THUMB, update_ratio_panel
+from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["Dashboard", "dashboard"]
@@ -155,6 +156,51 @@ class Dashboard(RunsResult):
             f"and dead ReLU units in the healthy one (mean {self.healthy_dead:.2g})."
         )
         return Figure((sat, dead), alt=alt, title="Saturated and dead units")
+
+    def claims(self) -> list[Claim]:
+        """Loss at chance, a gradient gap at every logged step, and (under momentum SGD) a still first layer."""
+        s, h = self.sick, self.healthy
+        sick_gap = s.grad_norm_history[:, 0] / s.grad_norm_history[:, -2]
+        healthy_gap = h.grad_norm_history[:, 0] / h.grad_norm_history[:, -2]
+        scope = f"over {VANISHING.steps} momentum SGD steps"
+        return [
+            Claim(
+                "detection-sick-loss-at-chance",
+                "After training, the sick network's loss is {sick}, within {gap} of a uniform guess; the healthy "
+                "network's is {healthy}.",
+                holds=abs(s.final_loss - self.chance_loss) < 0.05 and h.final_loss < self.chance_loss - 1.0,
+                evidence={
+                    "sick": s.final_loss,
+                    "gap": abs(s.final_loss - self.chance_loss),
+                    "healthy": h.final_loss,
+                },
+                scope=scope,
+            ),
+            Claim(
+                "detection-gradient-gap-every-step",
+                "At every logged step the sick network's first-layer weight gradient is at most {sick} of its "
+                "last hidden layer's; the healthy network's stays between {lo} and {hi} of it.",
+                holds=bool(np.all(sick_gap < 1e-3) and np.all((healthy_gap > 0.1) & (healthy_gap < 10))),
+                evidence={
+                    "sick": float(np.max(sick_gap)),
+                    "lo": float(np.min(healthy_gap)),
+                    "hi": float(np.max(healthy_gap)),
+                },
+                scope=scope,
+            ),
+            Claim(
+                "detection-sgd-first-layer-still",
+                "Under momentum SGD the sick network's first hidden layer moved {sick} times as far as its last; "
+                "the healthy network's {healthy} times as far.",
+                holds=self.sick_first_change < 1e-3 * self.sick_last_change
+                and self.healthy_first_change > 0.1 * self.healthy_last_change,
+                evidence={
+                    "sick": self.sick_first_change / self.sick_last_change,
+                    "healthy": self.healthy_first_change / self.healthy_last_change,
+                },
+                scope=scope,
+            ),
+        ]
 
 
 def _gradient_panel(r: Run, title: str) -> Panel:

@@ -11,6 +11,7 @@ from vgdocs.engine.diagnose import diagnose
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.experiments.fixes._setup import EXPLODING, HEALTHY, VANISHING, Setup, probe_batch
 from vgdocs.experiments.fixes.optimisers import GLOROT_TANH
+from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Table
 
 __all__ = ["LiveDiagnoses", "NormsDiagnosis", "diagnose_norms", "live_diagnoses"]
@@ -62,6 +63,31 @@ class LiveDiagnoses(Result):
             f"below {self.min_norm:g}; exploding above a ratio of {self.exploding_threshold:g} or any "
             f"norm above {self.max_norm:g}. One batch of digits at initialisation.",
         )
+
+    def claims(self) -> list[Claim]:
+        """Weight gradients read tanh + standard init as healthy and the exploding ReLU as level; δ does not."""
+        tanh, boom = self.networks.index("tanh, standard init"), self.networks.index("ReLU, N(0, 0.5\u00b2) init")
+        return [
+            Claim(
+                "detection-weight-gradients-miss-what-delta-shows",
+                "Read from weight gradients, the tanh network's first-to-last ratio is {tanh_w}; read "
+                "from the back-propagated gradient it is {tanh_d}. The exploding ReLU network's weight gradients "
+                "are level too (ratio {boom_w}) while its back-propagated ratio is {boom_d}.",
+                holds=bool(
+                    0.1 < self.ratio_weight[tanh] < 10
+                    and self.ratio_delta[tanh] < self.vanishing_threshold
+                    and 0.1 < self.ratio_weight[boom] < 10
+                    and self.ratio_delta[boom] > self.exploding_threshold
+                ),
+                evidence={
+                    "tanh_w": float(self.ratio_weight[tanh]),
+                    "tanh_d": float(self.ratio_delta[tanh]),
+                    "boom_w": float(self.ratio_weight[boom]),
+                    "boom_d": float(self.ratio_delta[boom]),
+                },
+                scope="at initialisation",
+            )
+        ]
 
 
 @dataclass(frozen=True, kw_only=True)

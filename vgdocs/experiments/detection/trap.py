@@ -12,6 +12,7 @@ from vgdocs.engine.data import digits
 from vgdocs.engine.init import INITIALIZERS
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.experiments._core import Result, experiment
+from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = ["GlorotTrap", "glorot_trap"]
@@ -70,6 +71,19 @@ class GlorotTrap(Result):
             f"gradient at the first layer is {self.delta_ratio:.2g} times the one at the last."
         )
         return Figure((panel,), alt=alt, title="Weight gradients look level; the signal behind them vanishes")
+
+    def claims(self) -> list[Claim]:
+        """Level weight gradients over a vanishing back-propagated gradient."""
+        return [
+            Claim(
+                "detection-weight-gradients-look-level",
+                "Across the {depth} hidden layers the weight-gradient norms stay within a factor of {weight} of "
+                "each other, while the back-propagated gradient spreads over a factor of {delta}.",
+                holds=self.weight_grad_spread < 3.0 and self.delta_spread > 100.0,
+                evidence={"depth": self.depth, "weight": self.weight_grad_spread, "delta": self.delta_spread},
+                scope="at initialisation",
+            )
+        ]
 
 
 @experiment("detection.glorot_trap")
