@@ -16,6 +16,7 @@ from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 __all__ = ["GAMMAS", "Nilpotent", "SpectralSweep", "nilpotent", "spectral_sweep"]
 
 SIGMA, GAMMA, TIMES = "\u03c3", "\u03b3", "\u00d7"
+SMAX, WHH = "\u03c3\u2098\u2090\u2093", "W\u2095\u2095"  # plain-text subscripts: claims are listed as text too
 GAMMAS = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0}  # max |f'|: the gamma of Pascanu et al. 2013
 
 
@@ -89,14 +90,14 @@ class SpectralSweep(Result):
             Claim(
                 "rnn-singular-value-bound-holds",
                 "On every curve and at every lag the measured ratio stays at or below its bound "
-                "(&sigma;<sub>max</sub>&gamma;)<sup>lag</sup>: the largest ratio-to-bound is {worst}.",
+                "(" + SMAX + GAMMA + ") to the power lag: the largest ratio-to-bound is {worst}.",
                 holds=self.worst_ratio_over_bound <= 1.0 + 1e-9,
                 evidence={"worst": self.worst_ratio_over_bound},
                 scope="at initialisation",
             ),
             Claim(
                 "rnn-vanishes-below-one",
-                "Every network with &sigma;<sub>max</sub>&gamma; < 1 keeps at most {largest} of its last-step "
+                "Every network with " + SMAX + GAMMA + " < 1 keeps at most {largest} of its last-step "
                 "gradient at lag {lag}: the gradient vanishes geometrically, as the bound says it must.",
                 holds=bool(below.any() and last[below].max() < 1e-2),
                 evidence={"largest": float(last[below].max()) if below.any() else float("nan"), "lag": lag},
@@ -110,8 +111,8 @@ class SpectralSweep(Result):
             out.append(
                 Claim(
                     "rnn-sigmoid-below-tanh",
-                    "At every &sigma;<sub>max</sub> swept the sigmoid RNN's measured factor per step is below its "
-                    "bound &sigma;<sub>max</sub>/4 and below tanh's, by at least {gap}&times;.",
+                    "At every " + SMAX + " swept the sigmoid RNN's measured factor per step is below its "
+                    "bound " + SMAX + "/4 and below tanh's, by at least {gap}" + TIMES + ".",
                     holds=bool(np.all(self.factor[s] <= self.bound_factor[s]) and gap > 1.0),
                     evidence={"gap": gap},
                     intervention="nonlinearity changed from tanh to sigmoid; same W_hh, inputs, seed",
@@ -122,7 +123,7 @@ class SpectralSweep(Result):
             out.append(
                 Claim(
                     "rnn-tanh-bound-not-reached",
-                    "The bound is not reached: at &sigma;<sub>max</sub> = 1 the tanh RNN keeps only {factor} per step, "
+                    "The bound is not reached: at " + SMAX + " = 1 the tanh RNN keeps only {factor} per step, "
                     "below the bound's 1.",
                     holds=self.tanh_factor_at_1 < 0.99,
                     evidence={"factor": self.tanh_factor_at_1},
@@ -241,11 +242,11 @@ class Nilpotent(Result):
     def claims(self) -> list[Claim]:
         """Zero eigenvalues, yet the gradient grows for hidden-1 steps before vanishing exactly."""
         H = self.hidden
-        grows = self.gain[1:H]
+        shortfall = float(np.max(1.0 - self.gain[1:H] / self.singular_bound[1:H]))
         return [
             Claim(
                 "rnn-nilpotent-grows-with-zero-eigenvalues",
-                "Every eigenvalue of this W<sub>hh</sub> is {radius}, yet the gradient grows at every lag up to "
+                "Every eigenvalue of this " + WHH + " is {radius}, yet the gradient grows at every lag up to "
                 "{peak_lag}, reaching {peak}: the eigenvalue rule predicts vanishing and is wrong.",
                 holds=bool(
                     self.spectral_radius < 1e-12 and np.all(np.diff(self.gain[:H]) > 0) and self.peak_gain > 1.0
@@ -255,15 +256,12 @@ class Nilpotent(Result):
             ),
             Claim(
                 "rnn-nilpotent-reaches-singular-bound",
-                "The singular-value bound is all but reached: at every lag from 1 to {last} the gain is at least "
-                "{share} of &sigma;<sub>max</sub><sup>lag</sup>, and from lag {zero} "
-                "(the number of units) it is exactly 0.",
-                holds=bool(float(np.min(grows / self.singular_bound[1:H])) > 0.99 and self.zero_from_lag == H),
-                evidence={
-                    "last": H - 1,
-                    "share": float(np.min(grows / self.singular_bound[1:H])),
-                    "zero": self.zero_from_lag,
-                },
+                "The singular-value bound is all but reached: at every lag from 1 to {last} the gain falls short of "
+                + SMAX
+                + " to the power lag by at most {shortfall} (relative), and from lag {zero}, the number of units, "
+                "it is exactly 0.",
+                holds=bool(shortfall < 1e-2 and self.zero_from_lag == H),
+                evidence={"last": H - 1, "shortfall": shortfall, "zero": self.zero_from_lag},
                 scope="exact Jacobians near the zero state",
             ),
         ]
