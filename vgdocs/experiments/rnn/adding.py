@@ -26,6 +26,7 @@ __all__ = ["CELL_LABELS", "AddingProblem", "adding_problem"]
 
 TIMES = "\u00d7"
 CELL_LABELS = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam", "adamw": "AdamW"}
 WORKERS = 2  # the (cell, length) jobs run on two processes
 
 
@@ -77,7 +78,7 @@ class AddingProblem(Result):
         margin_lstm = int(np.sum(lstm > rnn))
         margin_gru = int(np.sum(gru > rnn))
         far = self.ratio[:, -1]
-        scope = f"after {self.steps} {self.optimizer} steps"
+        scope = f"after {self.steps} {OPTIMIZER_LABELS.get(self.optimizer, self.optimizer)} steps"
         return [
             Claim(
                 "adding-gated-learn-longer-every-seed",
@@ -125,8 +126,8 @@ class AddingProblem(Result):
             Claim(
                 "adding-gated-gradient-reaches-start",
                 "After training, the share of the last step's gradient that reaches the first of {length} steps is "
-                "{lstm} (LSTM) and {gru} (GRU) against {rnn} for the RNN: {factor} times the RNN's or more, "
-                "over a thousand times.",
+                "{lstm} (LSTM) and {gru} (GRU) against {rnn} for the RNN: at least {factor} times the RNN's "
+                "(the claim asks for a thousand).",
                 holds=bool(
                     min(self.survival_far_trained[i["lstm"]], self.survival_far_trained[i["gru"]])
                     > 1000.0 * self.survival_far_trained[i["rnn"]]
@@ -161,7 +162,8 @@ class AddingProblem(Result):
             tuple(heads),
             tuple(rows),
             formats=(None,) + (None, ".3g") * len(self.cells),
-            caption=f"Adding problem after {self.steps} {self.optimizer} steps (learning rate {self.lr:g}, "
+            caption=f"Adding problem after {self.steps} {OPTIMIZER_LABELS.get(self.optimizer, self.optimizer)} "
+            f"steps (learning rate {self.lr:g}, "
             f"batch {self.batch}, {self.hidden} units, gradients clipped at norm {self.max_norm:g}, "
             f"LSTM forget bias {self.forget_bias:g}): a seed has learned when its test MSE is below "
             f"{self.threshold:g} {TIMES} the trivial predictor's. MSE / trivial is the median over "
