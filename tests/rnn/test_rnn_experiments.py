@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 
 from vgdocs.engine.nets.recurrent import RecurrentNet
-from vgdocs.engine.optim import clip_by_global_norm
+from vgdocs.engine.optim import clip_by_global_norm, clip_stacked_by_global_norm
+from vgdocs.engine.train import train_stacked
 from vgdocs.experiments.rnn import (
-    _clip_per_network,
-    _train,
     adding_data,
     adding_problem,
     clipping,
@@ -62,11 +61,11 @@ def test_stacked_training_equals_training_each_network_alone():
     batches = [adding_data(4, 6, rng, stack=2) for _ in range(5)]
     stacked = RecurrentNet("lstm", 2, 3, seed=[4, 9])
     it = iter(batches)
-    loss, norm = _train(stacked, lambda: next(it), "adam", 0.05, 5, 0.5)
+    loss, norm = train_stacked(stacked, lambda: next(it), "adam", 0.05, 5, 0.5)
     for s, seed in enumerate((4, 9)):
         alone = RecurrentNet("lstm", 2, 3, seed=[seed])
         it1 = iter([(x[s : s + 1], y[s : s + 1]) for x, y in batches])
-        loss1, norm1 = _train(alone, lambda it1=it1: next(it1), "adam", 0.05, 5, 0.5)
+        loss1, norm1 = train_stacked(alone, lambda it1=it1: next(it1), "adam", 0.05, 5, 0.5)
         np.testing.assert_allclose(loss[:, s], loss1[:, 0], rtol=1e-12)
         np.testing.assert_allclose(norm[:, s], norm1[:, 0], rtol=1e-12)
         for (_, a), (_, b) in zip(stacked.parameters(), alone.parameters(), strict=True):
@@ -82,7 +81,7 @@ def test_per_network_clipping_equals_clip_by_global_norm_on_each_network():
     ]
     grads[1][2, 0] = np.nan  # a network whose gradient overflowed stays as it is
     expected = [clip_by_global_norm([g[s] for g in grads], 1.0) for s in range(4)]
-    norms = _clip_per_network(grads, 1.0)
+    norms = clip_stacked_by_global_norm(grads, 1.0)
     for s, (clipped, norm) in enumerate(expected):
         if np.isfinite(norm):
             assert norms[s] == pytest.approx(norm, rel=1e-12)
@@ -128,3 +127,31 @@ def test_bad_experiment_arguments_are_named():
         spectral_sweep((-1.0,))
     with pytest.raises(ValueError, match="optimizer"):
         adding_problem(optimizer="rmsprop")
+
+
+def test_a_too_small_budget_makes_the_adding_problem_claim_false_and_the_build_check_names_it(monkeypatch):
+    """20 Adam steps teach no cell the adding problem, so 'LSTM and GRU learn longer, every seed' must fail."""
+    from vgdocs.publish import claims as claims_registry
+    from vgdocs.publish.present import claim
+
+    r = adding_problem(steps=20, test_size=64)
+    verdict = {c.id: c for c in r.claims()}["adding-gated-learn-longer-every-seed"]
+    assert verdict.holds is False
+    assert verdict.evidence["lstm_wins"] < verdict.evidence["seeds"]
+    monkeypatch.setenv(claims_registry.PAGE_ENV, "rnn.md")
+    claims_registry.reset()
+    try:
+        claim(r, "adding-gated-learn-longer-every-seed")
+        failing = claims_registry.failing()
+        assert [f.claim.id for f in failing] == ["adding-gated-learn-longer-every-seed"]
+        assert "rnn.md" in claims_registry.format_failures(failing)
+    finally:
+        claims_registry.reset()
+
+
+def test_longest_length_per_seed_is_the_longest_length_that_seed_learned():
+    r = adding_problem((4, 6), cells=("rnn", "gru"), hidden=4, batch=8, steps=3, n_seeds=2, test_size=32)
+    for i in range(2):
+        for s in range(2):
+            got = [int(n) for k, n in enumerate(r.lengths) if r.ratio[i, k, s] < r.threshold]
+            assert r.longest_per_seed[i, s] == (max(got) if got else 0)

@@ -14,7 +14,7 @@ import numpy as np
 
 from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
 
-__all__ = ["digits", "moons", "spirals", "teacher_student", "xor"]
+__all__ = ["adding_problem", "digits", "moons", "spirals", "teacher_student", "xor"]
 
 SPLITS: tuple[str, ...] = ("train", "test", "all")
 
@@ -134,3 +134,28 @@ def _two_class_size(n: object) -> int:
     if n < 2:
         raise ValueError(f"n must be at least 2 (one point per class); got {n}")
     return n
+
+
+def adding_problem(
+    n: int, length: int, rng: np.random.Generator, *, stack: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The adding problem (Hochreiter & Schmidhuber 1997; as in Le, Jaitly & Hinton 2015): x (n, length, 2), y (n, 1).
+
+    Channel 0 holds values drawn from U[0, 1); channel 1 marks two steps with 1, one in each half
+    of the sequence; the target is the sum of the two marked values. Draws from `rng` (a numpy
+    Generator, advanced). With `stack`, one independent batch per network: x (stack, n, length, 2),
+    y (stack, n, 1).
+    """
+    n, length = positive_int("n", n), positive_int("length", length)
+    if length < 2:
+        raise ValueError(f"length must be at least 2 (one marker per half); got {length}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)); got {type(rng).__name__}")
+    lead = (n,) if stack is None else (positive_int("stack", stack), n)
+    values = rng.uniform(0.0, 1.0, (*lead, length))
+    first = rng.integers(0, length // 2, lead)
+    second = rng.integers(length // 2, length, lead)
+    steps = np.arange(length)
+    marks = ((steps == first[..., None]) | (steps == second[..., None])).astype(np.float64)
+    y = np.sum(values * marks, axis=-1, keepdims=True)
+    return np.stack([values, marks], axis=-1), y

@@ -15,7 +15,15 @@ import numpy as np
 
 from vgdocs.engine._checks import choice, finite_float
 
-__all__ = ["OPTIMIZERS", "Optimizer", "clip_by_global_norm", "clip_by_value", "global_norm", "make_optimizer"]
+__all__ = [
+    "OPTIMIZERS",
+    "Optimizer",
+    "clip_by_global_norm",
+    "clip_by_value",
+    "clip_stacked_by_global_norm",
+    "global_norm",
+    "make_optimizer",
+]
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam", "adamw")
 
@@ -137,6 +145,25 @@ def clip_by_global_norm(grads: Sequence[np.ndarray], max_norm: float) -> tuple[l
         return list(grads), norm
     scale = max_norm / norm
     return [g * scale for g in grads], norm
+
+
+def clip_stacked_by_global_norm(grads: Sequence[np.ndarray], max_norm: float | None) -> np.ndarray:
+    """Global norm of each of a stack of networks (leading axis of every array), shape (stack,).
+
+    Where a network's norm exceeds `max_norm` (None: never), its gradients are rescaled in place
+    to norm `max_norm`: clip_by_global_norm applied to every network of the stack at once.
+    """
+    flat = [np.asarray(g).reshape(np.shape(g)[0], -1) for g in _grad_list(grads)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        norms = np.sqrt(sum(np.einsum("ij,ij->i", f, f) for f in flat))
+    for s in np.flatnonzero(np.isinf(norms)):  # squares of entries above ~1e154 overflow: rescale first
+        norms[s] = global_norm([f[s] for f in flat])
+    if max_norm is not None:
+        over = np.isfinite(norms) & (norms > max_norm)
+        scale = np.where(over, max_norm / np.where(over, norms, 1.0), 1.0)
+        for f in flat:
+            f *= scale[:, None]
+    return norms
 
 
 def clip_by_value(grads: Sequence[np.ndarray], limit: float) -> list[np.ndarray]:

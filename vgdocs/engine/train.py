@@ -16,9 +16,15 @@ from threadpoolctl import threadpool_limits
 from vgdocs.engine._checks import finite_array, finite_float, positive_int, rng_from
 from vgdocs.engine.diagnose import RECTIFIED, SATURATING, dead_fraction, saturated_fraction
 from vgdocs.engine.nets.mlp import MLP, Pass
-from vgdocs.engine.optim import Optimizer, clip_by_global_norm, clip_by_value, make_optimizer
+from vgdocs.engine.optim import (
+    Optimizer,
+    clip_by_global_norm,
+    clip_by_value,
+    clip_stacked_by_global_norm,
+    make_optimizer,
+)
 
-__all__ = ["History", "accuracy", "train"]
+__all__ = ["History", "accuracy", "train", "train_stacked"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,6 +162,38 @@ def train(
         eval_accuracy=rec.eval_accuracy,
         seed=seed if isinstance(seed, int) else None,
     )
+
+
+def train_stacked(
+    net, batches, optimizer: str, lr: float, steps: int, max_norm: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train a stack of independent networks (e.g. a RecurrentNet built from several seeds) for `steps`.
+
+    `net` has `stack`, `parameters()` and `gradients(x, y)` returning an object with `.loss` (stack,)
+    and `.gradients()`; `batches()` returns the next (x, y), one batch per network. Each network's
+    gradients are clipped by their own global norm (when `max_norm` is given) before the optimiser
+    step. From the first step whose loss or gradient norm is not finite (recorded as data), a
+    network's gradients are zeroed. Returns (loss, gradient norm before clipping), each (steps, stack).
+    """
+    opt = make_optimizer(optimizer, lr)
+    steps = positive_int("steps", steps)
+    params = net.parameters()
+    losses, norms = np.full((steps, net.stack), np.nan), np.full((steps, net.stack), np.nan)
+    alive = np.ones(net.stack, dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(steps):
+            x, y = batches()
+            tape = net.gradients(x, y)
+            grads = tape.gradients()
+            losses[step] = tape.loss
+            norms[step] = clip_stacked_by_global_norm(grads, max_norm)
+            alive &= np.isfinite(losses[step]) & np.isfinite(norms[step])
+            if not alive.any():
+                break
+            for g in grads:
+                g[~alive] = 0.0
+            opt.step(params, grads)
+    return losses, norms
 
 
 def accuracy(output: np.ndarray, y: np.ndarray, loss: str) -> float:

@@ -25,6 +25,7 @@ from vgdocs.engine._checks import choice, finite_array, finite_float, positive_i
 from vgdocs.engine.activations import activation
 from vgdocs.engine.init import initialize
 from vgdocs.engine.losses import evaluate_loss
+from vgdocs.engine.nets.cells import GATES, STEP_BACK, Run, forward
 
 __all__ = [
     "BPTT",
@@ -41,7 +42,6 @@ NONLINEARITIES: tuple[str, ...] = ("tanh", "sigmoid", "relu")
 READOUTS: tuple[str, ...] = ("last", "every")
 RECURRENT_LOSSES: tuple[str, ...] = ("mse", "softmax_ce")
 RECURRENT_INITS: tuple[str, ...] = ("uniform", "orthogonal")
-_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 _NAMES = ("W_ih", "W_hh", "b_ih", "b_hh", "W_out", "b_out")
 _LINEAR = activation("linear")
 
@@ -159,7 +159,7 @@ class RecurrentNet:
     def recurrent_blocks(self) -> np.ndarray:
         """W_hh split per gate: shape (gates, H, H) (stack axis first when stacked), in PyTorch gate order."""
         w = self._p["W_hh"]
-        return self._public(w.reshape(w.shape[0], _GATES[self.cell], self.hidden_size, self.hidden_size))
+        return self._public(w.reshape(w.shape[0], GATES[self.cell], self.hidden_size, self.hidden_size))
 
     # -- forward / backward -------------------------------------------------------------------
     @_overflow_is_data
@@ -210,7 +210,7 @@ class RecurrentNet:
         flat_delta = delta.reshape(S, -1, self.output_size)
         grads = {"W_out": flat_delta.mT @ top.reshape(S, -1, H), "b_out": flat_delta.sum(axis=1)}
 
-        step_back = _STEP_BACK[self.cell]
+        step_back = STEP_BACK[self.cell]
         W_hh = p["W_hh"]
         dW_ih, dW_hh = np.zeros(p["W_ih"].shape), np.zeros(W_hh.shape)
         db_ih, db_hh = np.zeros((S, B, W_hh.shape[1])), np.zeros((S, B, W_hh.shape[1]))
@@ -263,7 +263,7 @@ class RecurrentNet:
         found = {t: gh}
         for step in range(t, min(ks), -1):
             cache = tuple(a[:, :, None] for a in run.cache[step])  # a unit-vector axis before the units
-            _, _, gh, gc = _STEP_BACK[self.cell](cache, gh, gc, W)
+            _, _, gh, gc = STEP_BACK[self.cell](cache, gh, gc, W)
             if step - 1 in wanted:
                 found[step - 1] = gh
         return self._public(np.stack([found[k] for k in ks], axis=1))
@@ -283,7 +283,7 @@ class RecurrentNet:
 
     # -- internals ----------------------------------------------------------------------------
     def _draw(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        G, H, I, O = _GATES[self.cell], self.hidden_size, self.input_size, self.output_size
+        G, H, I, O = GATES[self.cell], self.hidden_size, self.input_size, self.output_size
         k = 1.0 / math.sqrt(H)
         p = {"W_ih": rng.uniform(-k, k, (G * H, I))}
         if self.recurrent_init == "orthogonal":
@@ -332,68 +332,15 @@ class RecurrentNet:
             return arr
         raise ValueError(f"{name} must have shape ({B}, {H}) (batch, hidden_size); got {arr.shape}")
 
-    def _forward(self, xs: np.ndarray, h0: object = None, c0: object = None) -> _Run:
+    def _forward(self, xs: np.ndarray, h0: object = None, c0: object = None) -> Run:
         """Run the cell over time, keeping per step what the backward pass needs (small arrays only)."""
         if c0 is not None and self.cell != "lstm":
             raise ValueError(f"c0 is the LSTM cell state; cell={self.cell!r} takes h0 only")
         S, H = self.stack, self.hidden_size
-        B, T = xs.shape[1], xs.shape[2]
-        p = self._p
+        B = xs.shape[1]
         h = np.zeros((S, B, H)) if h0 is None else self._state("h0", h0, B)
         c = np.zeros((S, B, H)) if c0 is None else self._state("c0", c0, B)
-        run = _Run(x=[xs[:, :, t] for t in range(T)], h0=h)
-        if self.cell == "rnn":
-            W_x, W_h = p["W_ih"].mT, p["W_hh"].mT
-            b = (p["b_ih"] + p["b_hh"])[:, None]
-            for x_t in run.x:
-                z = x_t @ W_x
-                z += h @ W_h
-                z += b
-                h = self.act(z)
-                run.h.append(h)
-                run.cache.append((self.act.derivative(z),))
-            return run
-        # sigmoid(v) = (1 + tanh(v/2)) / 2: halving the sigmoid gates' columns lets one tanh call
-        # (no overflow for any finite v) produce every gate
-        G = _GATES[self.cell]
-        scale = np.full(G * H, 0.5)
-        scale[2 * H : 3 * H] = 1.0  # the tanh block: g (LSTM) or n (GRU)
-        shift = 1.0 - scale
-        W_x, W_h = p["W_ih"].mT * scale, p["W_hh"].mT * scale
-        if self.cell == "lstm":
-            b = ((p["b_ih"] + p["b_hh"]) * scale)[:, None]
-            for x_t in run.x:
-                a = x_t @ W_x
-                a += h @ W_h
-                a += b
-                np.tanh(a, out=a)
-                a *= scale
-                a += shift
-                c_prev = c
-                c = a[..., H : 2 * H] * c_prev
-                c += a[..., :H] * a[..., 2 * H : 3 * H]
-                tc = np.tanh(c)
-                h = a[..., 3 * H :] * tc
-                run.h.append(h)
-                run.c.append(c)
-                run.cache.append((a, tc, c_prev))
-            return run
-        b_x, b_h = p["b_ih"][:, None] * scale, p["b_hh"][:, None] * scale
-        for x_t in run.x:
-            gx = x_t @ W_x
-            gx += b_x
-            gh = h @ W_h
-            gh += b_h
-            rz = np.tanh(gx[..., : 2 * H] + gh[..., : 2 * H])
-            rz *= 0.5
-            rz += 0.5
-            ghn = gh[..., 2 * H :]
-            n = np.tanh(gx[..., 2 * H :] + rz[..., :H] * ghn)
-            h_prev = h
-            h = n + rz[..., H:] * (h_prev - n)
-            run.h.append(h)
-            run.cache.append((rz, n, ghn, h_prev))
-        return run
+        return forward(self.cell, self._p, self.act, xs, h, c)
 
     def _readout_z(self, hs: list[np.ndarray]) -> np.ndarray:
         """Readout pre-activations: (S, B, O) from the last state, or (S, B, T, O) from every one."""
@@ -431,58 +378,3 @@ class RecurrentNet:
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k < T:
             raise ValueError(f"{name} must hold time steps in [0, {T - 1}]; got {k!r}")
         return int(k)
-
-
-@dataclass
-class _Run:
-    """One forward run, per time step: inputs, states and what each backward step needs."""
-
-    x: list[np.ndarray]
-    h0: np.ndarray
-    h: list[np.ndarray] = field(default_factory=list)
-    c: list[np.ndarray] = field(default_factory=list)
-    cache: list[tuple[np.ndarray, ...]] = field(default_factory=list)
-
-    def h_prev(self, t: int) -> np.ndarray:
-        """The state entering step t."""
-        return self.h[t - 1] if t > 0 else self.h0
-
-
-def _rnn_back(cache, gh, gc, W):
-    """Step backward of h = f(W_ih x + W_hh h_prev + b).
-
-    Every step function returns (dL/d input-side pre-activations, dL/d hidden-side ones, dL/dh_prev,
-    dL/dc_prev); arrays may carry extra broadcast axes (the Jacobian's unit-vector axis).
-    """
-    (slope,) = cache
-    da = gh * slope
-    return da, da, da @ W, gc
-
-
-def _lstm_back(cache, gh, gc, W):
-    """Step backward of the LSTM: gate pre-activation grads (shared by both sides), dL/dh_prev, dL/dc_prev."""
-    a, tc, c_prev = cache
-    H = tc.shape[-1]
-    i, f, g, o = a[..., :H], a[..., H : 2 * H], a[..., 2 * H : 3 * H], a[..., 3 * H :]
-    gc = gc + gh * o * (1.0 - tc * tc)
-    slope = a * (1.0 - a)  # sigmoid' on i, f, o
-    slope[..., 2 * H : 3 * H] = 1.0 - g * g  # tanh' on g
-    da = np.concatenate([gc * g, gc * c_prev, gc * i, gh * tc], axis=-1)
-    da *= slope
-    return da, da, da @ W, gc * f
-
-
-def _gru_back(cache, gh, gc, W):
-    """Step backward of the GRU: input-side and hidden-side pre-activation grads differ by r on n."""
-    rz, n, ghn, h_prev = cache
-    H = n.shape[-1]
-    r, z = rz[..., :H], rz[..., H:]
-    dn = gh * (1.0 - z) * (1.0 - n * n)
-    dz = gh * (h_prev - n) * z * (1.0 - z)
-    dr = dn * ghn * r * (1.0 - r)
-    dx = np.concatenate([dr, dz, dn], axis=-1)
-    dh = np.concatenate([dr, dz, dn * r], axis=-1)
-    return dx, dh, gh * z + dh @ W, gc
-
-
-_STEP_BACK = {"rnn": _rnn_back, "lstm": _lstm_back, "gru": _gru_back}
