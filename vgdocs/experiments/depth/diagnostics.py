@@ -208,8 +208,9 @@ class Diagnostics(Result):
             Claim(
                 "update-ratio-flags-sick-nets",
                 "The update-to-data ratio tells the nets apart while they train: over the last {half} steps the "
-                "healthy network's first layer sits at 10^{healthy}, the saturated one's {gap_sat} decades lower in "
-                "every layer or more, and the badly scaled one's first layer at 10^{bad}: it has all but stopped.",
+                "healthy network's first layer sits at a log10 ratio of {healthy}, the saturated one's {gap_sat} "
+                "decades lower in every layer or more, and the badly scaled one's first layer at {bad}: "
+                "it has all but stopped.",
                 holds=bool(np.all(self.ratio_late[s] < self.ratio_late[h] - 0.3))
                 and self.ratio_late[b][0] < self.ratio_late[h][0] - 2.0
                 and -4.5 < self.ratio_late[h][0] < -2.5,
@@ -225,15 +226,15 @@ class Diagnostics(Result):
             ),
             Claim(
                 "saturated-tanh-spikes-persist",
-                "Hidden weights three times too large leave {sat_start} of the tanh values beyond ±0.97 at step 0 "
-                "and still {sat_end} after {steps} steps; the healthy network has {ok_start} and {ok_end}.",
+                "Hidden weights three times too large leave {sat_start} % of the tanh values beyond ±0.97 at step 0 "
+                "and still {sat_end} % after {steps} steps; the healthy network has {ok_start} % and {ok_end} %.",
                 holds=self.saturated_start[s] > 5 * self.saturated_start[h]
                 and self.saturated_end[s] > 3 * self.saturated_end[h],
                 evidence={
-                    "sat_start": float(self.saturated_start[s]),
-                    "sat_end": float(self.saturated_end[s]),
-                    "ok_start": float(self.saturated_start[h]),
-                    "ok_end": float(self.saturated_end[h]),
+                    "sat_start": 100 * float(self.saturated_start[s]),
+                    "sat_end": 100 * float(self.saturated_end[s]),
+                    "ok_start": 100 * float(self.saturated_start[h]),
+                    "ok_end": 100 * float(self.saturated_end[h]),
                     "steps": self.steps,
                 },
                 intervention="hidden gain 5 instead of 5/3; same widths, data, learning rate, steps, seed",

@@ -86,7 +86,7 @@ class Symmetry(Result):
                 "{gap_constant}, although the weights moved by up to {moved}. Only the top hidden layer, which "
                 "feeds the randomly drawn output layer, splits (gap {gap_top}). "
                 "From a random initialisation the units differ by up to {gap_random}, "
-                "and the network reaches {acc_random} training accuracy against {acc_constant}.",
+                "and the network reaches {acc_random} % training accuracy against {acc_constant} %.",
                 holds=float(self.spread[c][:-1].max()) <= 1e-9
                 and float(self.moved[c]) > 1e-4
                 and float(self.spread[r].min()) > 0.1
@@ -97,8 +97,8 @@ class Symmetry(Result):
                     "gap_top": float(self.spread[c][-1]),
                     "moved": float(self.moved[c]),
                     "gap_random": float(self.spread[r].max()),
-                    "acc_random": float(self.accuracy_after[r]),
-                    "acc_constant": float(self.accuracy_after[c]),
+                    "acc_random": 100 * float(self.accuracy_after[r]),
+                    "acc_constant": 100 * float(self.accuracy_after[c]),
                 },
                 intervention="every hidden weight 0.1 instead of Xavier (normal); "
                 "same data, widths, learning rate, steps",

@@ -143,8 +143,8 @@ class PathLengths(Result):
             Claim(
                 "short-paths-carry-the-gradient",
                 "Most paths go through about {mean_paths} of the {blocks} branches, but the gradient-weighted mean "
-                "length is {mean_grad}: paths through fewer than a quarter of the branches carry {short} of the "
-                "gradient, although they are only {paths_short} of all paths.",
+                "length is {mean_grad}: paths through fewer than a quarter of the branches carry {short} % of the "
+                "gradient, although they are only {paths_short} % of all paths.",
                 holds=self.mean_length_gradient < 0.5 * self.mean_length_paths
                 and self.gradient_short > 0.5
                 and self.paths_short < 0.01
@@ -153,8 +153,8 @@ class PathLengths(Result):
                     "mean_paths": self.mean_length_paths,
                     "blocks": self.blocks,
                     "mean_grad": self.mean_length_gradient,
-                    "short": self.gradient_short,
-                    "paths_short": self.paths_short,
+                    "short": 100 * self.gradient_short,
+                    "paths_short": 100 * self.paths_short,
                 },
                 scope="at initialisation",
             )
