@@ -7,7 +7,7 @@ text alternative as `aria-label`. The SVG is made reproducible and small:
 - ids come from matplotlib's hash of the figure with a fixed salt (`svg.hashsalt` = the name), not
   a random one, and no creation date is written;
 - every id is prefixed with the name, so several figures on one page never share an id;
-- metadata, clip paths, empty groups and attribute-less wrapper groups are dropped, texts of the
+- metadata, empty groups and attribute-less wrapper groups are dropped, texts of the
   base size inherit the root's font, and coordinates are rounded to 0.1 pt (a figure of a few
   hundred points shrinks to a few kB).
 
@@ -77,13 +77,12 @@ def svg(fig, name: str, alt: str) -> InlineSVG:
     root = ET.fromstring(buf.getvalue())
     base = f"{plt.rcParams['font.size']:g}px"  # the root's font: texts of that size inherit it
     for el in root.iter():
-        el.text = el.text if el.tag.endswith("}text") else None
+        el.text = el.text if el.tag.endswith(("}text", "}tspan")) else None
         el.tail = None
         if _MPL_GROUP_ID.fullmatch(el.get("id", "")):
             del el.attrib["id"]
         if el.get("transform", "").startswith("rotate(-0 "):
             del el.attrib["transform"]  # a no-op rotation matplotlib writes on every label
-        el.attrib.pop("clip-path", None)  # autoscaled axes: nothing is drawn outside them
         for key, value in el.attrib.items():
             value = f"{name}-{value}" if key == "id" else _REF.sub(rf"\g<1>{name}-", _DIGITS.sub(r"\1", value))
             value = _FONT.sub(lambda m: "" if m[1] == base else f"font-size: {m[1]}; ", value)
@@ -115,7 +114,7 @@ def _flatten(el: ET.Element) -> None:
     for child in el:
         _flatten(child)
         tag = child.tag.rsplit("}", 1)[-1]
-        if tag in ("metadata", "clipPath") or (tag in ("g", "defs", "style") and len(child) == 0 and not child.text):
+        if tag == "metadata" or (tag in ("g", "defs", "style") and len(child) == 0 and not child.text):
             continue
         kept.extend(list(child) if tag == "g" and not child.attrib else [child])
     el[:] = kept
