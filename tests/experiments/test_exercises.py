@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from vgdocs.experiments import exercises as ex
+from vgdocs.experiments import exercises_fixes as exf
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PAGES = (
@@ -28,6 +29,9 @@ PAGES = (
     "rnn",
     "fixes/initialisation",
     "fixes/clipping",
+    "fixes/activations",
+    "fixes/residual",
+    "fixes/optimisers",
 )
 H = 1e-5
 
@@ -124,6 +128,37 @@ def test_clipping_scales_a_norm_50_gradient_to_the_bound():
     assert (r.norm_before, r.norm_after, r.scale) == pytest.approx((50.0, 5.0, 0.1), rel=1e-14)
 
 
+def test_activation_slopes_below_zero_match_central_differences():
+    r = exf.activations(x=-1.0)
+    relu = lambda v: max(v, 0.0)  # noqa: E731
+    leaky = lambda v: v if v > 0 else 0.01 * v  # noqa: E731
+    elu = lambda v: v if v > 0 else math.exp(v) - 1.0  # noqa: E731
+    assert r.relu == _central(relu, -1.0) == 0.0
+    assert r.leaky_relu == pytest.approx(_central(leaky, -1.0), rel=1e-8)
+    assert r.elu == pytest.approx(_central(elu, -1.0), rel=1e-8)
+
+
+def test_residual_chain_gradients_match_finite_differences_of_the_chains():
+    r = exf.residual(slope=0.25, depth=10)
+
+    def chain(h: float, skip: bool) -> float:
+        for _ in range(10):
+            h = h + 0.25 * h if skip else 0.25 * h
+        return h
+
+    assert r.plain == pytest.approx(_central(lambda h: chain(h, False), 0.7), rel=1e-6)
+    assert r.residual == pytest.approx(_central(lambda h: chain(h, True), 0.7), rel=1e-8)
+
+
+def test_first_steps_of_sgd_and_adam_are_the_closed_forms():
+    """SGD: lr*g. Adam, step 1 (bias-corrected m = g, v = g^2): lr*g/(|g| + eps)."""
+    r = exf.optimisers(lr=1e-3, tiny=1e-6, normal=1.0)
+    assert r.sgd_tiny == pytest.approx(1e-9, rel=1e-12)
+    assert r.sgd_normal == pytest.approx(1e-3, rel=1e-12)
+    assert r.adam_tiny == pytest.approx(1e-3 * 1e-6 / (1e-6 + 1e-8), rel=1e-9)
+    assert r.adam_normal == pytest.approx(1e-3 / (1 + 1e-8), rel=1e-9)
+
+
 @pytest.mark.parametrize(
     "result",
     [
@@ -134,6 +169,12 @@ def test_clipping_scales_a_norm_50_gradient_to_the_bound():
         ex.xor(z_wrong=12.0),
         ex.exploding(depth=50),
         ex.exploding(sigma_w2=3.0, depth=40),
+        exf.activations(x=-0.5),
+        exf.activations(x=-3.0),
+        exf.residual(),
+        exf.residual(slope=0.2, depth=20),
+        exf.optimisers(),
+        exf.optimisers(tiny=1e-5),
     ],
     ids=lambda r: r.experiment,
 )
@@ -151,4 +192,4 @@ def test_each_section_page_ends_with_exercises_and_collapsed_computed_solutions(
     questions = re.findall(r"^\*\*\d\. ", tail[1], re.M)
     solutions = re.findall(r'^\?\?\? success "Solution"\n\n    ```python exec="on" [^\n]*id="', tail[1], re.M)
     assert 1 <= len(questions) == len(solutions) <= 3
-    assert tail[1].count("from vgdocs.experiments.exercises import") == len(solutions)
+    assert len(re.findall(r"from vgdocs\.experiments\.exercises(?:_fixes)? import", tail[1])) == len(solutions)
