@@ -21,6 +21,8 @@ import io
 import re
 import xml.etree.ElementTree as ET
 
+from cycler import cycler  # matplotlib's own dependency
+
 __all__ = ["STYLE", "InlineSVG", "svg"]
 
 STYLE: dict[str, object] = {
@@ -34,6 +36,8 @@ STYLE: dict[str, object] = {
     "axes.spines.right": False,
     "legend.frameon": False,
     "legend.fontsize": 7,
+    # every series at least 3:1 against the white figure background (matplotlib's orange and cyan are not)
+    "axes.prop_cycle": cycler(color=["#1f77b4", "#b35900", "#237a23", "#d62728", "#7b4fa6", "#8c564b"]),
 }
 _NS = {"": "http://www.w3.org/2000/svg", "xlink": "http://www.w3.org/1999/xlink"}
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
