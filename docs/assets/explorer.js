@@ -184,7 +184,6 @@
       ui.hist = el("div", { "class": "vg-x-hist" });
       live.append(result, ui.summary, ui.plot, el("p", { "class": "vg-x-legend" },
         "Solid: median over seeds; shaded: lowest to highest seed; dashed: mean-field prediction. Below: histogram of forward activations."), ui.hist);
-      root.querySelector(".vg-explorer-static").hidden = true;
       root.appendChild(live);
       var state = readHash(data);
       function update(push) {
@@ -202,7 +201,7 @@
       window.addEventListener("hashchange", fromHash);
       render(root, data, c, state, ui);
     }).catch(function (err) {
-      root.appendChild(el("p", { "class": "vg-error", role: "alert" }, "The explorer's data could not be loaded (" + err.message + "); the figure and table show the default configuration."));
+      root.appendChild(el("p", { "class": "vg-error", role: "alert" }, "The explorer's data could not be loaded (" + err.message + "); the table below gives every activation and initialisation at the default depth."));
     });
   }
   if (typeof document$ !== "undefined") document$.subscribe(start);

@@ -50,6 +50,7 @@ DEPTHS = (5, 10, 20, 30, 50)
 NORMS = {"none": None, "layer": "layer"}
 RESIDUAL = ("plain", "residual")
 HIST_BINS = 12
+DIAGNOSE_DEFAULTS = diagnose([1.0, 1.0])  # carries the default thresholds the claims quote
 SIGMA = "\u03c3"
 M_STEP, SPREAD_STEP = 0.02, 0.1  # decades per step: the median profile's and the seed spread's quantum
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -221,14 +222,15 @@ class ExplorerGrid(Result):
         he = self.ratio[cell_key("relu", "he", 50, "none", "plain")]
         std = self.ratio[cell_key("sigmoid", "standard", 50, "none", "plain")]
         res = self.ratio[cell_key("sigmoid", "standard", 50, "none", "residual")]
+        low, high = DIAGNOSE_DEFAULTS.vanishing_ratio, DIAGNOSE_DEFAULTS.exploding_ratio
         return [
             Claim(
                 "explorer-he-relu-50",
                 "With He initialisation a 50-layer ReLU network keeps its first-to-last ratio at {he} "
-                "(healthy: within 0.01 to 100), while the same depth of sigmoid layers with the standard "
+                "(healthy: within {low} to {high}), while the same depth of sigmoid layers with the standard "
                 "initialisation drops to {std}.",
-                holds=0.01 <= he <= 100 and std < 1e-6,
-                evidence={"he": he, "std": std},
+                holds=low <= he <= high and std < 1e-6,
+                evidence={"he": he, "std": std, "low": low, "high": high},
                 intervention="activation and initialiser changed together; width, depth, batch and seeds fixed",
                 scope="at initialisation",
             ),
