@@ -154,8 +154,7 @@
     var hidx = { first: 0, middle: 1, last: 2 }[s.hist];
     histogram(ui.hist, cell.h[hidx], { first: "first", middle: "middle", last: "last" }[s.hist] + " hidden layer");
     var ratio = cell.r === null ? NaN : cell.r;
-    var norms = logs.map(function (v) { return Math.pow(10, v); });
-    var verdict = cell.r === null ? "exploding" : vgDiagnose.diagnose(norms).verdict;
+    var verdict = cell.v;  // vgdocs.engine.diagnose on the unrounded median profile, at build time
     var name = data.activations[s.act] + ", " + (s.init === "custom" ? "normal weights with σ_w² " + s.sw : data.inits[s.init]) +
       ", " + s.depth + " hidden layers" + (s.norm === "layer" ? ", layer normalisation" : "") + (s.res === "residual" ? ", residual connections" : "");
     ui.ratio.textContent = vgDiagnose.fmtG(ratio, 3);

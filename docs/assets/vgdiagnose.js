@@ -114,7 +114,9 @@
       try {
         var d = diagnose(parseNorms(input.value));
         out.dataset.verdict = d.verdict;
-        out.textContent = "Verdict: " + d.verdict + ". " + d.explanation.charAt(0).toUpperCase() + d.explanation.slice(1) + ".";
+        var strong = document.createElement("strong");
+        strong.textContent = d.verdict;
+        out.replaceChildren("Verdict: ", strong, ". As python -m vgdocs diagnose prints it: " + d.explanation);
         out.dataset.explanation = d.explanation;
       } catch (err) {
         out.dataset.verdict = "error";

@@ -83,3 +83,21 @@ def test_cell_keys_and_labels_are_words():
     assert ex.init_label("xavier") == "Xavier (normal)"
     assert ex.init_label("sw1.5").endswith("= 1.5")
     assert ex.sigma_w2("he", 64) == 2.0 and ex.sigma_w2("large", 64) == 64.0
+
+
+@pytest.mark.slow
+def test_whole_grid_asset_matches_the_result_and_stays_compact():
+    """The page's asset carries the Result's ratio and verdict for every cell of the grid, under 100 KB gzipped."""
+    import gzip
+
+    grid = ex.explorer_grid()
+    asset = json.loads(grid.asset)
+    n_cells = len(ex.ACTIVATIONS) * len(ex.INITS) * len(ex.DEPTHS) * len(ex.NORMS) * len(ex.RESIDUAL)
+    assert set(asset["cells"]) == set(grid.ratio) and len(grid.ratio) == n_cells
+    for key, cell in asset["cells"].items():
+        r = grid.ratio[key]
+        assert (cell["r"] is None and not math.isfinite(r)) or cell["r"] == r, key
+        assert cell["v"] == grid.verdict[key], key
+        depth = int(key.split("depth=")[1].split(",")[0])
+        assert len(ex.decode_profile(cell)) == len(cell["lo"]) == len(cell["hi"]) == depth, key
+    assert len(gzip.compress(grid.asset.encode(), 9)) < 100_000

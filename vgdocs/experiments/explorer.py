@@ -273,6 +273,7 @@ def explorer_grid(*, width: int = 64, batch: int = 64, seeds: tuple[int, ...] = 
                         mid = runs[0][1]
                         cells[key] = {
                             "r": diag.ratio if math.isfinite(diag.ratio) else None,
+                            "v": diag.verdict,
                             **encode_profile(med),
                             "lo": _spread(lo),
                             "hi": _spread(hi),
