@@ -70,6 +70,7 @@ def on_config(config):
 def on_pre_build(*, config) -> None:
     """Forget the notebook stylesheet of a previous build (serve rebuilds in one process)."""
     _state["notebook_css"] = None
+    _module("vgdocs.publish.assets").reset()
 
 
 def on_page_markdown(markdown: str, *, page, config, files) -> str:
@@ -140,7 +141,9 @@ def _with_download_link(html: str, src: str) -> str:
 
 
 def on_post_build(*, config) -> None:
-    """Write the notebook stylesheet that notebook pages link to."""
+    """Write the notebook stylesheet that notebook pages link to, and the files pages' blocks emitted."""
+    for path, data in _module("vgdocs.publish.assets").emitted().items():
+        write_file(data, f"{config.site_dir}/{path}")
     css = _state["notebook_css"]
     if css:
         path = _module("vgdocs.publish.site.notebooks").CSS_PATH
