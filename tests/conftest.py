@@ -96,3 +96,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "torch" in getattr(item, "fixturenames", ()) and item.get_closest_marker("torch") is None:
             item.add_marker(pytest.mark.torch)
+
+
+# Pages about the site rather than about gradients: they print a record, not an experiment, so the
+# rules "every page shows a live table or figure" and "every page publishes a number" exempt them.
+META_PAGES = {
+    "building.md": "the engines report CI writes (.ci/engines.json), not a numpy computation",
+    "changes.md": "the ledger's own git history",
+}

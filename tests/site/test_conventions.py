@@ -56,7 +56,10 @@ def test_bibtex_entry_names_the_page_its_url_and_the_last_commit_date() -> None:
 def test_last_updated_dates_come_from_git() -> None:
     dates = conventions.git_dates(REPO, "docs")
     expected = subprocess.run(
-        ["git", "log", "-1", "--format=%ct", "--", "docs/why.md"], cwd=REPO, capture_output=True, text=True
+        ["git", "log", "-1", "--first-parent", "--format=%ct", "--", "docs/why.md"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     assert dates["why.md"] == int(expected)
 

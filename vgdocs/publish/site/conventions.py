@@ -19,10 +19,11 @@ __all__ = ["bibtex", "citation", "git_dates", "updated_html"]
 
 
 def git_dates(root: str | Path, folder: str = "docs") -> dict[str, int]:
-    """{path under `folder`: unix time of the last commit touching it}; empty outside a git checkout."""
+    """{path under `folder`: unix time it last changed on this branch (first-parent history, so a merge
+    dates what it brought in)}; empty outside a git checkout."""
     try:
         out = subprocess.run(
-            ["git", "log", "--format=@%ct", "--name-only", "--no-renames", "--", folder],
+            ["git", "log", "--first-parent", "-m", "--format=@%ct", "--name-only", "--no-renames", "--", folder],
             cwd=root,
             capture_output=True,
             text=True,

@@ -100,7 +100,15 @@ def render_notebook_math(content: str, on_error: Callable[[MathError], None]) ->
 
 class _MathMLPostprocessor(Postprocessor):
     def run(self, text: str) -> str:
-        return render_arithmatex(text, lambda error: log.warning(str(error)))
+        return render_arithmatex(text, _warn)
+
+
+def _warn(error: MathError) -> None:
+    """Log unconvertible TeX, naming the page when a site hook has said which one is being built."""
+    from vgdocs.publish import ledger  # the drift hook marks the page; under an engine without hooks it is None
+
+    page = ledger.current_page()
+    log.warning(f"page {page!r}: {error}" if page else str(error))
 
 
 class MathMLExtension(Extension):
