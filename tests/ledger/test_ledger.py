@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from vgdocs.publish import ledger
 
+REPO = Path(__file__).resolve().parents[2]
+
 KEY = "fixes/residual/fixes.residual(depth=20)/grad_norms[3]"
 
 
@@ -195,3 +197,51 @@ def test_committed_ledger_is_canonical_and_names_only_existing_pages() -> None:
     assert ledger.dumps(ledger.loads(text, str(path))) == text
     pages = {ledger.page_of(k) for k in ledger.loads(text)}
     assert {p for p in pages if not (repo / "docs" / p).is_file()} == set()
+
+
+def test_a_chaotic_experiments_numbers_get_its_declared_tolerance_and_its_claims_never_do(tmp_path) -> None:
+    """ledger/tolerances.tsv loosens the listed experiment only; a claim's verdict is always exact."""
+    table = tmp_path / "tolerances.tsv"
+    table.write_text("# experiment\trtol\tatol\twhy\nrnn.chaos\t0.5\t0.01\tmeasured spread\n", encoding="utf-8")
+    loose = ledger.tolerances(table)
+    assert loose == {"rnn.chaos": (0.5, 0.01)}
+    accepted = {
+        "rnn/rnn.chaos()/loss": 1.0,
+        "rnn/rnn.chaos()/bin[0]": 0.0,
+        "rnn/rnn.chaos()/claim[c].holds": 1.0,
+        "rnn/rnn.steady()/loss": 1.0,
+    }
+    moved = {
+        "rnn/rnn.chaos()/loss": 1.4,  # 29 % relative: within 0.5
+        "rnn/rnn.chaos()/bin[0]": 0.005,  # within atol 0.01
+        "rnn/rnn.chaos()/claim[c].holds": 0.0,  # a flipped verdict is never within tolerance
+        "rnn/rnn.steady()/loss": 1.001,  # an unlisted experiment keeps RTOL: 0.1 % is drift
+    }
+    drift = ledger.compare(accepted, moved, loose=loose)
+    assert {c.key for c in drift.changed} == {"rnn/rnn.chaos()/claim[c].holds", "rnn/rnn.steady()/loss"}
+    assert not ledger.compare(accepted, {**moved, "rnn/rnn.chaos()/loss": 3.0}, loose=loose).clean
+    with pytest.raises(ValueError, match="experiment<TAB>rtol"):
+        table.write_text("rnn.chaos 0.5\n", encoding="utf-8")
+        ledger.tolerances(table)
+
+
+def test_every_loosened_experiment_exists_and_says_why() -> None:
+    """Each line of the repository's tolerance file names a registered experiment and gives its measurement."""
+    import importlib
+    import pkgutil
+
+    import vgdocs.experiments
+
+    names = set()
+    for info in pkgutil.walk_packages(vgdocs.experiments.__path__, "vgdocs.experiments."):
+        module = importlib.import_module(info.name)
+        names |= {getattr(f, "experiment_name", None) for f in vars(module).values()} - {None}
+    rows = [
+        line.split("\t")
+        for line in (REPO / ledger.TOLERANCE_FILE).read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert rows, "the tolerance file lists the chaotic experiments"
+    for name, rtol, atol, why in rows:
+        assert name in names, f"{name} is not an experiment"
+        assert 0 < float(rtol) < 1 and float(atol) >= 0 and len(why) > 20

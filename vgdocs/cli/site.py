@@ -60,7 +60,7 @@ def ledger_main(argv: list[str]) -> int:
         print(f"ledger: the strict build failed (see its log above); {outcome}", file=sys.stderr)
         return 2
     accepted = ledger.load(ledger_file) if ledger_file.exists() else {}
-    drift = ledger.compare(accepted, recorded)
+    drift = ledger.compare(accepted, recorded, loose=ledger.tolerances(config.parent / ledger.TOLERANCE_FILE))
     if args.command == "check":
         print(
             drift.message(str(ledger_file), limit=None)

@@ -121,8 +121,9 @@ class Fixes(Result):
             ),
             Claim(
                 "clipping-leaves-the-ratio",
-                "Clipping leaves both ratios exactly where they were ({v} and {e}).",
-                holds=v[clip] == self.vanishing_base and e[clip] == self.exploding_base,
+                "Clipping leaves both ratios where they were ({v} and {e}), to within rounding: it scales every "
+                "layer's gradient by the same factor, and a ratio of two gradients does not see a common factor.",
+                holds=abs(v[clip] / self.vanishing_base - 1) < 1e-12 and abs(e[clip] / self.exploding_base - 1) < 1e-12,
                 evidence={"v": v[clip], "e": e[clip]},
                 intervention="global-norm clipping added",
                 scope="at initialisation",

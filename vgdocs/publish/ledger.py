@@ -62,6 +62,10 @@ ATOL = 1e-300
 
 UPDATE_COMMAND = "python -m vgdocs ledger update"
 LEDGER_FILE = "ledger/published.tsv"  # relative to the directory holding mkdocs.yml
+# Per-experiment tolerances for results of chaotic training (the file says which and why); relative
+# to the directory holding mkdocs.yml. A claim's verdict (`.holds`) is always compared at RTOL.
+TOLERANCE_FILE = "ledger/tolerances.tsv"
+_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Set by the drift hook around a page whose code runs in another process (a notebook kernel):
 # publish() there appends `key<TAB>value` lines to the spool file for the hook to collect.
@@ -357,6 +361,42 @@ def _percent(rel: float) -> str:
     return "n/a (non-finite)" if math.isnan(rel) else f"{rel * 100:+.4g}%"
 
 
+def tolerances(path: str | os.PathLike[str] | None = None) -> dict[str, tuple[float, float]]:
+    """{experiment name: (rtol, atol)} from the tolerance file (default: this repository's); {} if absent."""
+    path = Path(path) if path is not None else _REPO_ROOT / TOLERANCE_FILE
+    if not path.is_file():
+        return {}
+    table: dict[str, tuple[float, float]] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 4:
+            raise ValueError(f"{path}:{n}: expected 'experiment<TAB>rtol<TAB>atol<TAB>why'; got {line!r}")
+        table[parts[0]] = (float(parts[1]), float(parts[2]))
+    return table
+
+
+def tolerance_for(
+    key: str, table: Mapping[str, tuple[float, float]], rtol: float = RTOL, atol: float = ATOL
+) -> tuple[float, float]:
+    """(rtol, atol) for one ledger key: its experiment's entry in `table`, else the defaults.
+
+    A claim's verdict is never loosened: `...claim[id].holds` always gets the defaults.
+    """
+    if not table or key.endswith(".holds"):
+        return rtol, atol
+    name = split_key(key)[1].split("(", 1)[0]
+    return table.get(name, (rtol, atol))
+
+
+def _same_for(
+    key: str, old: float, new: float, loose: Mapping[str, tuple[float, float]], rtol: float, atol: float
+) -> bool:
+    key_rtol, key_atol = tolerance_for(key, loose, rtol, atol)
+    return same(old, new, rtol=key_rtol, atol=key_atol)
+
+
 def compare(
     published: Mapping[str, float],
     recorded: Mapping[str, float],
@@ -365,15 +405,18 @@ def compare(
     atol: float = ATOL,
     partial: bool = False,
     conflicts: Mapping[str, list[float]] | None = None,
+    loose: Mapping[str, tuple[float, float]] | None = None,
 ) -> Drift:
     """Drift between the accepted ledger (`published`) and this build's numbers (`recorded`).
 
     `partial`: the build ran only some pages (a dirty rebuild), so absent keys are not reported.
+    `loose`: per-experiment (rtol, atol) for chaotic results; default: this repository's tolerance file.
     """
+    loose = tolerances() if loose is None else loose
     changed = tuple(
         Change(k, page_of(k), published[k], recorded[k], relative_change(published[k], recorded[k]))
         for k in sorted(published.keys() & recorded.keys(), key=natural)
-        if not same(published[k], recorded[k], rtol=rtol, atol=atol)
+        if not _same_for(k, published[k], recorded[k], loose, rtol, atol)
     )
     gone = () if partial else tuple((k, published[k]) for k in sorted(published.keys() - recorded.keys(), key=natural))
     missing = tuple((k, recorded[k]) for k in sorted(recorded.keys() - published.keys(), key=natural))

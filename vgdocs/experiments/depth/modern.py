@@ -45,6 +45,11 @@ def _scores(net: ResidualStack) -> tuple[float, float]:
 # -- post-LN versus pre-LN --------------------------------------------------------------------------
 RUNS = (("post", 0), ("post", 1), ("pre", 0))  # (arrangement, warm-up on?)
 RUN_LABEL = ("post-LN, no warm-up", "post-LN with warm-up", "pre-LN, no warm-up")
+# Thresholds on the training loss as a share of chance (ln 10). Training at this learning rate is chaotic:
+# another CPU's floating-point kernels move the losses by up to 40 % (ledger/tolerances.tsv), so the
+# verdicts use bands with room on both sides: stuck runs end above 90 % of chance, learning runs below 60 %
+# (measured: 95 % and 34 % here, 100 % and 51 % with an older x86 CPU's kernels).
+STUCK, LEARNS = 0.9, 0.6
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,11 +122,12 @@ class LnPlacement(Result):
             ),
             Claim(
                 "post-ln-needs-warm-up",
-                "At learning rate {lr} post-LN without warm-up stays at chance (loss at least {no} nats on every "
-                "seed, chance is {chance}); the same network with {warmup} steps of warm-up reaches {warm} at worst, "
-                "and pre-LN needs no warm-up ({pre} at worst).",
-                holds=bool(self.loss[no].min() > 0.9 * self.ln_classes)
-                and bool(self.loss[warm].max() < 0.5 * self.ln_classes)
+                "At learning rate {lr} post-LN without warm-up stays near chance (loss at least {no} nats on every "
+                "seed, above {stuck} times chance, which is {chance}); the same network with {warmup} steps of warm-up "
+                "learns on every seed (at worst {warm}, below {learns} times chance), and pre-LN needs no warm-up "
+                "({pre} at worst).",
+                holds=bool(self.loss[no].min() > STUCK * self.ln_classes)
+                and bool(self.loss[warm].max() < LEARNS * self.ln_classes)
                 and bool(self.loss[pre].max() < self.loss[warm].min()),
                 evidence={
                     "lr": self.lr,
@@ -130,6 +136,8 @@ class LnPlacement(Result):
                     "warmup": self.warmup,
                     "warm": float(self.loss[warm].max()),
                     "pre": float(self.loss[pre].max()),
+                    "stuck": STUCK,
+                    "learns": LEARNS,
                 },
                 intervention="learning rate ramped up over the first steps instead of constant; same net, data, "
                 "steps, seeds",

@@ -159,7 +159,8 @@ def on_post_build(*, config) -> None:
     else:
         accepted = {}
         log.warning(f"no ledger file at {ledger_file}; create it with: {ledger.UPDATE_COMMAND}")
-    drift = ledger.compare(accepted, recorded, partial=bool(_state["dirty"]), conflicts=ledger.conflicts())
+    loose = ledger.tolerances(ledger_file.parent.parent / ledger.TOLERANCE_FILE)
+    drift = ledger.compare(accepted, recorded, partial=bool(_state["dirty"]), conflicts=ledger.conflicts(), loose=loose)
     if drift.clean:
         if failures:
             raise PluginError(failures)
