@@ -84,7 +84,7 @@ class Dashboard(RunsResult):
                 f"flag a layer above {self.saturated_threshold:.0%}",
             ),
             ("dead ReLU units at the end", None, self.healthy_dead, f"flag a layer above {self.dead_threshold:.0%}"),
-            ("diagnosis (vgdocs.engine.diagnose on ‖dL/dz‖)", self.sick_verdict, self.healthy_verdict, ""),
+            ("diagnosis of ‖dL/dz‖ (the helper below)", self.sick_verdict, self.healthy_verdict, ""),
         )
         return Table(
             ("symptom", f"sick: {s.recipe}", f"healthy: {h.recipe}", "healthy range"),

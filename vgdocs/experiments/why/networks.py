@@ -255,7 +255,7 @@ class WeightScale(Result):
             f"toy factor {SIGMA}_w {TIMES} {self.max_slope:g}",
             "measured factor per layer",
             "mean slope f'(z)",
-            "saturated units",
+            "saturated units (share)",
         )
         return Table(
             heads,
