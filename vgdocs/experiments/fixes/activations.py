@@ -99,14 +99,9 @@ class ActivationSwap(Trial):
             )
             for i, r in enumerate(self.stress)
         ]
+        start, end = "share never positive at step 0", "share never positive at the end"
         return Table(
-            (
-                "activation",
-                "training",
-                "share never positive at step 0",
-                "share never positive at the end",
-                "final loss",
-            ),
+            ("activation", "training", start, end, "final loss"),
             tuple(rows),
             caption="Share of hidden units whose output is never positive over a batch of 64 digits "
             "(mean over layers). For ReLU such a unit passes no gradient at all; leaky ReLU, "
