@@ -112,6 +112,7 @@ def _site(request: pytest.FixtureRequest) -> Path:
     return build.site
 
 
+@pytest.mark.slow
 def test_no_page_shows_a_code_identifier_as_a_label(request: pytest.FixtureRequest) -> None:
     """Every built page: tables, figure text and prose say 'Xavier (normal)', never 'xavier_normal'."""
     site = _site(request)
