@@ -237,7 +237,7 @@ def test_every_result_tabulates_its_claims_and_describes_a_figure():
         fig = r.figure()
         assert fig.alt and all(len(s.x) == len(s.y) > 0 for p in fig.panels for s in p.series)
     assert "Nielsen (MNIST" in render_table(repro.nielsen().table("norms"))
-    assert "mean s²" in render_table(repro.saxe().table("depths"))
+    assert "mean squared singular value" in render_table(repro.saxe().table("depths"))
 
 
 def test_schoenholz_claim_fails_when_the_bias_variance_is_not_the_papers():

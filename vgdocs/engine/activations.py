@@ -16,7 +16,7 @@ from scipy.special import expit, ndtr
 
 from vgdocs.engine._checks import choice, finite_float
 
-__all__ = ["ACTIVATIONS", "Activation", "activation", "sigmoid"]
+__all__ = ["ACTIVATIONS", "ACTIVATION_LABELS", "Activation", "activation", "sigmoid"]
 
 # SELU constants from Klambauer et al. 2017, to the precision PyTorch uses.
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -142,6 +142,22 @@ _SPECS: dict[str, _Spec] = {
 }
 _ALIASES = {"silu": "swish", "identity": "linear"}
 ACTIVATIONS: tuple[str, ...] = (*_SPECS, "silu", "identity")
+# What a reader sees for each name: words and the papers' spellings, never the identifier.
+ACTIVATION_LABELS: dict[str, str] = {
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "relu": "ReLU",
+    "leaky_relu": "leaky ReLU",
+    "prelu": "PReLU",
+    "elu": "ELU",
+    "selu": "SELU",
+    "gelu": "GELU",
+    "softplus": "softplus",
+    "swish": "swish",
+    "linear": "linear",
+    "silu": "SiLU",
+    "identity": "identity",
+}
 
 
 @dataclass(frozen=True)
@@ -158,6 +174,11 @@ class Activation:
     def derivative(self, x: Array) -> Array:
         """f'(x), elementwise (left-hand derivative at kinks)."""
         return _SPECS[self.name].df(x, self._a)
+
+    @property
+    def label(self) -> str:
+        """The name a reader sees, e.g. 'leaky ReLU' for 'leaky_relu'."""
+        return ACTIVATION_LABELS[self.name]
 
     @property
     def _a(self) -> float:

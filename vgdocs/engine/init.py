@@ -12,7 +12,7 @@ import numpy as np
 
 from vgdocs.engine._checks import choice, finite_float, float_dtype, positive_int
 
-__all__ = ["INITIALIZERS", "init_std", "initialize"]
+__all__ = ["INITIALIZERS", "INIT_LABELS", "init_std", "initialize"]
 
 INITIALIZERS: tuple[str, ...] = (
     "normal",
@@ -30,6 +30,23 @@ _ALIASES = {
     "kaiming_uniform": "he_uniform",
     "kaiming_normal": "he_normal",
     "lecun": "lecun_normal",
+}
+
+# What a reader sees for each name (aliases included): the papers' names in words, never the identifier.
+INIT_LABELS: dict[str, str] = {
+    "normal": "normal",
+    "standard": "Glorot's standard",
+    "xavier_uniform": "Xavier (uniform)",
+    "xavier_normal": "Xavier (normal)",
+    "he_uniform": "He (uniform)",
+    "he_normal": "He (normal)",
+    "lecun_normal": "LeCun (normal)",
+    "orthogonal": "orthogonal",
+    "glorot_uniform": "Glorot (uniform)",
+    "glorot_normal": "Glorot (normal)",
+    "kaiming_uniform": "Kaiming (uniform)",
+    "kaiming_normal": "Kaiming (normal)",
+    "lecun": "LeCun (normal)",
 }
 
 

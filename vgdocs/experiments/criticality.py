@@ -15,6 +15,7 @@ import numpy as np
 
 from vgdocs.engine import theory
 from vgdocs.engine._checks import finite_float, positive_int
+from vgdocs.engine.labels import label
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Table
@@ -30,7 +31,6 @@ PAIRS: tuple[tuple[str, str, str, float], ...] = (
     ("gelu", "GELU", "He", 2.0),
     ("selu", "SELU", "LeCun", 1.0),
 )
-NAMES = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "gelu": "GELU", "softplus": "softplus"}
 NEGATIVE = ("leaky_relu", "elu", "selu", "gelu", "swish")
 RATIO_ACTS = ("sigmoid", "softplus", "relu", "gelu", "tanh")
 CRITICAL_BAND = 0.02  # |chi_1 - 1| below this: critical (2 % per layer in squared norm)
@@ -98,11 +98,11 @@ class Criticality(Result):
         return [
             Claim(
                 "only-relu-he-is-critical",
-                "Of the pairs in the table only ReLU with He weights is critical (χ₁ = {relu_he}); every other "
+                "Of the pairs in the table only ReLU with He weights is critical (χ₁ = {chi}); every other "
                 "pair is off by at least {worst_gap} per layer in squared norm.",
                 holds=abs(self.chi[rh] - 1) < CRITICAL_BAND
                 and all(abs(self.chi[i] - 1) >= CRITICAL_BAND for i in others),
-                evidence={"relu_he": self.chi[rh], "worst_gap": min(abs(self.chi[i] - 1) for i in others)},
+                evidence={"chi": self.chi[rh], "worst_gap": min(abs(self.chi[i] - 1) for i in others)},
                 scope="mean-field theory, wide random network at initialisation",
             ),
             Claim(
@@ -156,30 +156,30 @@ class Criticality(Result):
             Claim(
                 "negative-side-slopes",
                 "The negative side is not one story: leaky ReLU keeps a slope of {leaky}, ELU's lies between 0 "
-                "and {elu}, SELU's is {selu} just below zero (λα, steeper than on the positive side), and GELU's "
-                "and swish's slopes turn negative, down to {gelu} and {swish}.",
+                "and {ELU}, SELU's is {SELU} just below zero (λα, steeper than on the positive side), and GELU's "
+                "and swish's slopes turn negative, down to {GELU} and {swish}.",
                 holds=self.neg_below_zero[neg["selu"]] > 1.7
                 and self.neg_min[neg["gelu"]] < 0
                 and self.neg_min[neg["swish"]] < 0
                 and self.neg_max[neg["elu"]] <= 1,
                 evidence={
                     "leaky": self.neg_max[neg["leaky_relu"]],
-                    "elu": self.neg_max[neg["elu"]],
-                    "selu": self.neg_below_zero[neg["selu"]],
-                    "gelu": self.neg_min[neg["gelu"]],
+                    "ELU": self.neg_max[neg["elu"]],
+                    "SELU": self.neg_below_zero[neg["selu"]],
+                    "GELU": self.neg_min[neg["gelu"]],
                     "swish": self.neg_min[neg["swish"]],
                 },
             ),
             Claim(
                 "slope-to-size-ordering",
                 "What a layer normaliser keeps is the slope relative to the output's size, "
-                "√(E[f\u2032(u)²]/E[f(u)²]) for u ~ N(0, 1): sigmoid {sigmoid}, softplus {softplus}, ReLU {relu}, "
-                "GELU {gelu}; the two below 0.6 are the two that are not centred enough for their slope.",
+                "√(E[f\u2032(u)²]/E[f(u)²]) for u ~ N(0, 1): sigmoid {sigmoid}, softplus {softplus}, ReLU {ReLU}, "
+                "GELU {GELU}; the two below 0.6 are the two that are not centred enough for their slope.",
                 holds=ratio["sigmoid"] < 0.6
                 and ratio["softplus"] < 0.6
                 and ratio["relu"] > 0.9
                 and ratio["gelu"] > 0.9,
-                evidence={k: float(ratio[k]) for k in ("sigmoid", "softplus", "relu", "gelu")},
+                evidence={label(k): float(ratio[k]) for k in ("sigmoid", "softplus", "relu", "gelu")},
                 scope="closed form (Gaussian expectations)",
             ),
         ]

@@ -32,9 +32,9 @@ class ActivationExercises(Result):
         return [
             Claim(
                 id="ex-relu-passes-nothing-below-zero",
-                text="At $x = {x}$ ReLU passes back {relu}, leaky ReLU {leaky}, ELU {elu}.",
+                text="At $x = {x}$ ReLU passes back {ReLU}, leaky ReLU {leaky}, ELU {ELU}.",
                 holds=self.relu == 0.0 < self.leaky_relu < self.elu,
-                evidence={"x": self.x, "relu": self.relu, "leaky": self.leaky_relu, "elu": self.elu},
+                evidence={"x": self.x, "ReLU": self.relu, "leaky": self.leaky_relu, "ELU": self.elu},
                 intervention="activation changed; same input",
                 scope="one unit, one input",
             )
@@ -102,14 +102,14 @@ class OptimiserExercises(Result):
         return [
             Claim(
                 id="ex-adam-first-step-ignores-gradient-scale",
-                text="For a gradient of {tiny}, SGD's first step is {sgd}; Adam's is {adam}, "
+                text="For a gradient of {tiny}, SGD's first step is {SGD}; Adam's is {Adam}, "
                 "about the learning rate {lr}, as for a gradient of {normal}.",
                 holds=abs(self.adam_tiny / self.lr - 1) < 0.02 and self.sgd_tiny < 1e-3 * self.lr,
                 evidence={
                     "tiny": self.tiny,
                     "normal": self.normal,
-                    "sgd": self.sgd_tiny,
-                    "adam": self.adam_tiny,
+                    "SGD": self.sgd_tiny,
+                    "Adam": self.adam_tiny,
                     "lr": self.lr,
                 },
                 intervention="Adam instead of SGD; same gradient and learning rate",

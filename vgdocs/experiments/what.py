@@ -85,12 +85,12 @@ class LayerMovement(Result):
             Claim(
                 "what-sigmoid-near-chance",
                 "The sigmoid network ended at a loss of {sigmoid}, within {gap} of a uniform guess; the ReLU "
-                "network reached {relu}.",
+                "network reached {ReLU}.",
                 holds=abs(self.loss_end[0] - self.chance_loss) < 0.05 and self.loss_end[1] < self.chance_loss - 1.0,
                 evidence={
                     "sigmoid": float(self.loss_end[0]),
                     "gap": float(abs(self.loss_end[0] - self.chance_loss)),
-                    "relu": float(self.loss_end[1]),
+                    "ReLU": float(self.loss_end[1]),
                 },
                 scope=f"after {self.steps} SGD steps",
             ),
@@ -204,14 +204,14 @@ class SignalCollapse(Result):
                 "what-forward-signal-collapses",
                 "Before training, the spread of a sigmoid unit's output across images falls from {first} at "
                 "layer 1 to {last} at layer {depth}, at least {drop} times on every seed; in the ReLU network "
-                "it changes by at most a factor {relu}.",
+                "it changes by at most a factor {ReLU}.",
                 holds=bool(np.min(drop) > 1e3 and np.max(np.maximum(relu_drop, 1 / relu_drop)) < 3),
                 evidence={
                     "first": float(np.median(sig[:, 0])),
                     "last": float(np.median(sig[:, -1])),
                     "depth": self.depth,
                     "drop": float(np.min(drop)),
-                    "relu": float(np.max(np.maximum(relu_drop, 1 / relu_drop))),
+                    "ReLU": float(np.max(np.maximum(relu_drop, 1 / relu_drop))),
                 },
                 scope="at initialisation",
             ),

@@ -15,6 +15,7 @@ import numpy as np
 from vgdocs.engine._checks import choice, finite_float, nonnegative_int, positive_int
 from vgdocs.engine.activations import ACTIVATIONS
 from vgdocs.engine.data import xor
+from vgdocs.engine.labels import label
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.engine.train import train
 from vgdocs.experiments._core import Result, experiment
@@ -24,7 +25,6 @@ from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 __all__ = ["LearningRates", "XorRuns", "learning_rates", "xor_runs"]
 
 PROBE = (1.0, 0.0)
-_LABEL = {"relu": "ReLU", "leaky_relu": "leaky ReLU"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,7 +60,7 @@ class XorRuns(Result):
         if which == "seeds":
             heads = ["seed"]
             for a in self.activations:
-                heads += [f"{_LABEL.get(a, a)}: P(1 | [1, 0])", f"{_LABEL.get(a, a)}: solved"]
+                heads += [f"{label(a)}: P(1 | [1, 0])", f"{label(a)}: solved"]
             rows = tuple(
                 (
                     int(s),
@@ -88,7 +88,7 @@ class XorRuns(Result):
             )
             for i, a in enumerate(self.activations)
         )
-        rows = tuple((_LABEL.get(r[0], r[0]), *r[1:]) for r in rows)
+        rows = tuple((label(r[0]), *r[1:]) for r in rows)
         return Table(
             (
                 "hidden activation",
@@ -111,20 +111,20 @@ class XorRuns(Result):
             series, named = [], set()
             for j in range(len(self.seeds)):
                 kind = "solved" if self.solved[i, j] else "not solved"
-                label = "" if kind in named else f"{kind} (one line per seed)"
+                legend = "" if kind in named else f"{kind} (one line per seed)"
                 named.add(kind)
-                series.append(Series(label, t, self.loss_curves[i, j], "line" if self.solved[i, j] else "dashed"))
+                series.append(Series(legend, t, self.loss_curves[i, j], "line" if self.solved[i, j] else "dashed"))
             panels.append(
                 Panel(
                     tuple(series),
                     "epoch",
                     "binary cross-entropy",
-                    f"{_LABEL.get(a, a)} hidden layers",
+                    f"{label(a)} hidden layers",
                     hlines=((self.chance_loss, "ln 2: answering 0.5"),),
                 )
             )
         summary = "; ".join(
-            f"{_LABEL.get(a, a)}: {int(c)} of {self.n_seeds} seeds solved, median final loss "
+            f"{label(a)}: {int(c)} of {self.n_seeds} seeds solved, median final loss "
             f"{np.median(self.final_loss[i]):.3g}"
             for i, (a, c) in enumerate(zip(self.activations, self.solved_count, strict=True))
         )
@@ -150,11 +150,11 @@ class XorRuns(Result):
             ),
             Claim(
                 "xor-adam-relu-solves-more",
-                "With Adam at its default learning rate, ReLU hidden layers solve {relu} of {n} seeds and "
+                "With Adam at its default learning rate, ReLU hidden layers solve {ReLU} of {n} seeds and "
                 "sigmoid hidden layers {sigmoid}.",
                 holds=int(self.solved_count[relu]) >= int(self.solved_count[sig]) + self.n_seeds // 2,
                 evidence={
-                    "relu": int(self.solved_count[relu]),
+                    "ReLU": int(self.solved_count[relu]),
                     "sigmoid": int(self.solved_count[sig]),
                     "n": self.n_seeds,
                 },
@@ -238,7 +238,7 @@ class LearningRates(Result):
         rows = tuple(
             (
                 float(lr),
-                _LABEL.get(a, a),
+                label(a),
                 f"{int(self.solved_count[i, j])} of {self.n_seeds}",
                 float(self.median_loss[i, j]),
                 float(self.median_probe[i, j]),

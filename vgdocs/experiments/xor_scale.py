@@ -101,9 +101,9 @@ class GradientScale(Result):
             Claim(
                 "xor-sgd-relu-solves-sigmoid-does-not",
                 "Under plain SGD, with one learning rate for every layer, the ReLU network solves XOR on "
-                "{relu} of {n} seeds and the sigmoid network on {sigmoid}.",
+                "{ReLU} of {n} seeds and the sigmoid network on {sigmoid}.",
                 holds=relu == n and sig <= n // 5,
-                evidence={**ev, "relu": relu, "sigmoid": sig},
+                evidence={**ev, "ReLU": relu, "sigmoid": sig},
                 intervention="hidden activation sigmoid instead of ReLU; same widths, init, optimiser, epochs, seeds",
                 scope=f"after {int(self.epochs[0])} SGD epochs",
             ),
@@ -128,10 +128,10 @@ class GradientScale(Result):
             ),
             Claim(
                 "xor-adam-scale-invariant",
-                "Under Adam, multiplying the hidden layers' gradients by {adam_factor} changes nothing: "
-                "{adam} of {n} seeds solved without it, {adam_scaled} with it.",
+                "Under Adam, multiplying the hidden layers' gradients by {factor} changes nothing: "
+                "{unscaled} of {n} seeds solved without it, {scaled} with it.",
                 holds=adam == adam_x and adam < n,
-                evidence={**ev, "adam_factor": self.adam_factor, "adam": adam, "adam_scaled": adam_x},
+                evidence={**ev, "factor": self.adam_factor, "unscaled": adam, "scaled": adam_x},
                 intervention="hidden-layer gradients multiplied by a constant before each Adam step; "
                 "everything else held",
                 scope=f"after {int(self.epochs[self.labels.index('sigmoid, Adam')])} Adam epochs",

@@ -84,7 +84,7 @@ class Dashboard(RunsResult):
                 f"flag a layer above {self.saturated_threshold:.0%}",
             ),
             ("dead ReLU units at the end", None, self.healthy_dead, f"flag a layer above {self.dead_threshold:.0%}"),
-            ("diagnosis (vgdocs.engine.diagnose on ‖dL/dz‖)", self.sick_verdict, self.healthy_verdict, ""),
+            ("diagnosis of ‖dL/dz‖ (the helper below)", self.sick_verdict, self.healthy_verdict, ""),
         )
         return Table(
             ("symptom", f"sick: {s.recipe}", f"healthy: {h.recipe}", "healthy range"),
@@ -128,29 +128,8 @@ class Dashboard(RunsResult):
                 f"{self.healthy_last_update:.2g}; the rule of thumb is {self.rule_of_thumb:g}."
             )
             return Figure((panel,), alt=alt, title="Update-to-weight ratio per layer")
-        layers = np.arange(1, s.saturated_history.shape[1] + 1)
-        sat = Panel(
-            (
-                Series("at the start", layers, s.saturated_history[0], "dashed"),
-                Series("at the end", layers, _last_finite(s.saturated_history)),
-            ),
-            xlabel="hidden layer",
-            ylabel="share of saturated units",
-            title="sick (sigmoid)",
-            ylim=(0.0, 1.0),
-            hlines=((self.saturated_threshold, "flag"),),
-        )
-        dead = Panel(
-            (
-                Series("at the start", layers, h.dead_history[0], "dashed"),
-                Series("at the end", layers, _last_finite(h.dead_history)),
-            ),
-            xlabel="hidden layer",
-            ylabel="share of dead units",
-            title="healthy (ReLU)",
-            ylim=(0.0, 1.0),
-            hlines=((self.dead_threshold, "flag"),),
-        )
+        sat = _start_end_panel(s.saturated_history, "saturated", "sick (sigmoid)", self.saturated_threshold)
+        dead = _start_end_panel(h.dead_history, "dead", "healthy (ReLU)", self.dead_threshold)
         alt = (
             f"Saturated sigmoid units per layer in the sick network (mean {self.sick_saturated:.2g} at the end) "
             f"and dead ReLU units in the healthy one (mean {self.healthy_dead:.2g})."
@@ -220,6 +199,19 @@ def _decades(r: Run) -> str:
 def _last_finite(rows: np.ndarray) -> np.ndarray:
     keep = rows[~np.all(np.isnan(rows), axis=1)]
     return keep[-1] if keep.size else np.full(rows.shape[1], np.nan)
+
+
+def _start_end_panel(history: np.ndarray, kind: str, title: str, threshold: float) -> Panel:
+    """Share of `kind` units per hidden layer at the first and the last finite recorded step."""
+    layers = np.arange(1, history.shape[1] + 1)
+    return Panel(
+        (Series("at the start", layers, history[0], "dashed"), Series("at the end", layers, _last_finite(history))),
+        xlabel="hidden layer",
+        ylabel=f"share of {kind} units",
+        title=title,
+        ylim=(0.0, 1.0),
+        hlines=((threshold, "flag"),),
+    )
 
 
 @experiment("detection.dashboard")

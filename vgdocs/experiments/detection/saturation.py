@@ -70,7 +70,7 @@ class Saturation(Result):
         return Table(
             (
                 "network",
-                "saturated units",
+                "saturated units (share)",
                 "mean slope",
                 "‖∂L/∂z‖ first / last",
                 "diagnosed healthy",

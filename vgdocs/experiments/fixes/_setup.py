@@ -16,6 +16,7 @@ import numpy as np
 from vgdocs.engine._checks import choice, nonnegative_int, positive_int
 from vgdocs.engine.data import digits
 from vgdocs.engine.diagnose import diagnose
+from vgdocs.engine.labels import label
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.engine.train import train
 from vgdocs.experiments._core import Result
@@ -88,20 +89,21 @@ class Setup:
         )
 
     def describe(self) -> str:
-        """A short human-readable recipe, e.g. 'sigmoid, xavier_normal, 10x32, momentum lr 0.01'."""
-        init = f"normal(std {self.init_std:g})" if self.init == "normal" else self.init
+        """The recipe in a reader's words, e.g. 'sigmoid, Xavier (normal) init, 10 hidden layers of 32,
+        momentum SGD at learning rate 0.01' (labels from vgdocs.engine.labels)."""
+        init = f"normal init (std {self.init_std:g})" if self.init == "normal" else f"{label(self.init)} init"
         extras = [
             f"{self.norm} norm" if self.norm else "",
             "residual" if self.residual else "",
             f"weight decay {self.weight_decay:g}" if self.weight_decay else "",
-            f"clip {self.clip_norm:g}" if self.clip_norm else "",
+            f"clipped at norm {self.clip_norm:g}" if self.clip_norm else "",
         ]
         return ", ".join(
             [
-                self.activation,
+                label(self.activation),
                 init,
-                f"{self.depth}x{self.width}",
-                f"{self.optimizer} lr {self.lr:g}",
+                f"{self.depth} hidden layers of {self.width}",
+                f"{label(self.optimizer)} at learning rate {self.lr:g}",
                 *[e for e in extras if e],
             ]
         )
@@ -248,7 +250,7 @@ def runs_table(runs: Sequence[Run], caption: str = "") -> Table:
     """Per run: recipe, ||dL/dz|| first/last hidden layer and verdict at step 0, loss at start and end."""
     rows = tuple(
         (
-            r.label,
+            label(r.label),
             r.delta_ratio,
             r.verdict,
             r.initial_loss,
@@ -261,7 +263,7 @@ def runs_table(runs: Sequence[Run], caption: str = "") -> Table:
         ("network", "‖dL/dz‖ first / last hidden layer", "diagnosis", "loss at step 0", f"loss after {steps} steps"),
         rows,
         caption=caption
-        or "Gradient ratio at initialisation (verdict by vgdocs.engine.diagnose), then training "
+        or "Gradient ratio at initialisation (verdict by the engine's diagnosis), then training "
         "on digits with the same recipe.",
         bar_column=1,
     )
@@ -270,11 +272,13 @@ def runs_table(runs: Sequence[Run], caption: str = "") -> Table:
 def profile_figure(runs: Sequence[Run], title: str = "Gradient per layer at initialisation") -> Figure:
     """Per-layer ||dL/dz|| at initialisation, one line per run (log scale)."""
     series = tuple(
-        Series(r.label, np.arange(1, r.delta_norms.size + 1), r.delta_norms, _style(i)) for i, r in enumerate(runs)
+        Series(label(r.label), np.arange(1, r.delta_norms.size + 1), r.delta_norms, _style(i))
+        for i, r in enumerate(runs)
     )
     panel = Panel(series, xlabel="hidden layer (1 = next to the input)", ylabel="‖dL/dz‖ at initialisation", logy=True)
     parts = [
-        f"{r.label}: the first hidden layer gets {fmt(r.delta_ratio)} times the gradient of the last" for r in runs
+        f"{label(r.label)}: the first hidden layer gets {fmt(r.delta_ratio)} times the gradient of the last"
+        for r in runs
     ]
     return Figure(
         (panel,), alt="Back-propagated gradient norm per hidden layer. " + "; ".join(parts) + ".", title=title
@@ -283,10 +287,10 @@ def profile_figure(runs: Sequence[Run], title: str = "Gradient per layer at init
 
 def training_figure(runs: Sequence[Run], title: str = "Training loss on digits") -> Figure:
     """Loss on the probe batch against step, one line per run (a run that overflowed stops there)."""
-    series = tuple(Series(r.label, r.steps, r.loss, _style(i)) for i, r in enumerate(runs))
+    series = tuple(Series(label(r.label), r.steps, r.loss, _style(i)) for i, r in enumerate(runs))
     panel = Panel(series, xlabel="training step", ylabel="cross-entropy loss", logy=True)
     parts = [
-        f"{r.label} goes from {fmt(r.initial_loss)} to "
+        f"{label(r.label)} goes from {fmt(r.initial_loss)} to "
         + (fmt(r.final_loss) if r.overflow_step is None else f"an overflow at step {r.overflow_step}")
         for r in runs
     ]

@@ -10,6 +10,7 @@ import numpy as np
 from vgdocs.engine._checks import choice, finite_float
 from vgdocs.engine.activations import ACTIVATIONS
 from vgdocs.engine.diagnose import RECTIFIED, diagnose
+from vgdocs.engine.labels import label
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import VANISHING, Run, Trial, probe_batch, run
 from vgdocs.publish.claims import Claim
@@ -62,9 +63,9 @@ class ActivationSwap(Trial):
             ),
             Claim(
                 "elu-selu-train-furthest",
-                "ELU and SELU reach the two lowest final losses ({elu} and {selu}; the next best is {next}).",
+                "ELU and SELU reach the two lowest final losses ({ELU} and {SELU}; the next best is {next}).",
                 holds=set(best_two) == {"elu", "selu"},
-                evidence={"elu": loss["elu"], "selu": loss["selu"], "next": min(others)},
+                evidence={"ELU": loss["elu"], "SELU": loss["selu"], "next": min(others)},
                 intervention="activation swapped; everything else held",
                 scope="after the chapter's training run",
             ),
@@ -84,13 +85,13 @@ class ActivationSwap(Trial):
         if choice("which", which or "runs", ("runs", "dead")) == "runs":
             return super().table()
         rows = [
-            (r.label, "chapter recipe", float(self.dead_start[i]), float(self.dead_end[i]), r.final_loss)
+            (label(r.label), "chapter recipe", float(self.dead_start[i]), float(self.dead_end[i]), r.final_loss)
             for i, r in enumerate(self.runs)
             if r.label in RECTIFIED
         ]
         rows += [
             (
-                r.label,
+                label(r.label),
                 f"learning rate {self.stress_lr:g}",
                 float(self.dead_start[self.names.index(r.label)]),
                 float(self.stress_dead_end[i]),
@@ -98,8 +99,9 @@ class ActivationSwap(Trial):
             )
             for i, r in enumerate(self.stress)
         ]
+        start, end = "share never positive at step 0", "share never positive at the end"
         return Table(
-            ("activation", "training", "never positive at step 0", "never positive at the end", "final loss"),
+            ("activation", "training", start, end, "final loss"),
             tuple(rows),
             caption="Share of hidden units whose output is never positive over a batch of 64 digits "
             "(mean over layers). For ReLU such a unit passes no gradient at all; leaky ReLU, "

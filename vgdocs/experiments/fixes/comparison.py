@@ -131,10 +131,10 @@ class Comparison(Result):
             ),
             Claim(
                 "init-must-match-activation",
-                "He initialisation alone leaves the sigmoid network's ratio at {he}; with ReLU it becomes {relu_he} "
+                "He initialisation alone leaves the sigmoid network's ratio at {he}; with ReLU it becomes {ReLU} "
                 "and the loss {loss}, under the threshold {lt}.",
                 holds=v[he] < self.vanishing_ratio_threshold and bool(self.cures_vanishing[relu_he]),
-                evidence={"he": v[he], "relu_he": v[relu_he], "loss": self.vanishing_loss[relu_he], "lt": lt},
+                evidence={"he": v[he], "ReLU": v[relu_he], "loss": self.vanishing_loss[relu_he], "lt": lt},
                 intervention="initialisation changed, then initialisation and activation",
             ),
             Claim(
@@ -172,12 +172,12 @@ class Comparison(Result):
             Claim(
                 "clipping-and-adam-prevent-overflow-only",
                 "Clipping and Adam each stop the exploding network from overflowing, but neither brings its loss "
-                "under {lt} within the budget (clipping {clip}, Adam {adam}).",
+                "under {lt} within the budget (clipping {clip}, Adam {Adam}).",
                 holds=self.exploding_overflow[clip] < 0
                 and self.exploding_overflow[adam] < 0
                 and e[clip] > lt
                 and e[adam] > lt,
-                evidence={"lt": lt, "clip": e[clip], "adam": e[adam]},
+                evidence={"lt": lt, "clip": e[clip], "Adam": e[adam]},
                 intervention="clipping or optimiser changed; everything else held",
                 scope=f"after {self.steps} steps",
             ),

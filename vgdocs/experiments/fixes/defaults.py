@@ -8,6 +8,7 @@ import numpy as np
 
 from vgdocs.engine import theory
 from vgdocs.engine._checks import finite_float
+from vgdocs.engine.labels import label
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import HEALTHY, VANISHING, Setup, Trial, run, runs_table
 from vgdocs.publish.claims import Claim
@@ -16,7 +17,6 @@ from vgdocs.publish.present.spec import Table
 __all__ = ["LN_ACTIVATIONS", "Defaults", "LayerNormPairing", "defaults", "layer_norm_pairing", "recipe"]
 
 LN_ACTIVATIONS = ("relu", "gelu", "tanh", "softplus", "sigmoid")
-LN_WORDS = {"relu": "ReLU", "gelu": "GELU", "tanh": "tanh", "softplus": "softplus", "sigmoid": "sigmoid"}
 
 
 def recipe(clip_norm: float = 5.0) -> Setup:
@@ -110,7 +110,7 @@ class LayerNormPairing(Trial):
 @experiment("fixes.layer_norm_pairing")
 def layer_norm_pairing(*, seed: int = 0) -> LayerNormPairing:
     """Train the vanishing bench with layer norm for each activation in LN_ACTIVATIONS."""
-    runs = tuple(run(VANISHING.but(activation=a, norm="layer"), LN_WORDS[a], seed) for a in LN_ACTIVATIONS)
+    runs = tuple(run(VANISHING.but(activation=a, norm="layer"), label(a), seed) for a in LN_ACTIVATIONS)
     return LayerNormPairing(
         seed=seed,
         runs=runs,

@@ -10,6 +10,7 @@ import numpy as np
 
 from vgdocs.engine._checks import choice, finite_float, positive_int
 from vgdocs.engine.init import init_std
+from vgdocs.engine.labels import label
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.fixes._setup import (
@@ -82,12 +83,12 @@ class Initialisation(RunsResult):
                 "scheme",
                 "weight std",
                 "predicted factor per layer",
-                "activation variance factor",
-                "gradient variance factor",
+                "activation variance factor per layer",
+                "gradient variance factor per layer",
                 "Var[dL/dz] first / last",
             ),
             rows,
-            caption=f"{self.activation} network, {self.depth} hidden layers of {self.width}, at "
+            caption=f"{label(self.activation)} network, {self.depth} hidden layers of {self.width}, at "
             "initialisation on a batch of digits. A factor of 1 keeps the signal's size from layer "
             "to layer.",
             bar_column=5,
@@ -97,9 +98,9 @@ class Initialisation(RunsResult):
         """'variance' (default): activation and gradient variance per layer; 'training': loss curves."""
         choice("which", which or "variance", ("variance", "training", "profile"))
         if which == "training":
-            return training_figure(self.runs, f"Training a {self.activation} network from each starting point")
+            return training_figure(self.runs, f"Training a {label(self.activation)} network from each starting point")
         if which == "profile":
-            return profile_figure(self.runs, f"{self.activation}: gradient per layer at initialisation")
+            return profile_figure(self.runs, f"{label(self.activation)}: gradient per layer at initialisation")
         layers = np.arange(1, self.depth + 1)
         styles = ("dotted", "dotted", "dashed", "line", "line", "markers")
         fwd = tuple(Series(lab, layers, self.act_var[i], styles[i % len(styles)]) for i, lab in enumerate(self.labels))
@@ -114,10 +115,10 @@ class Initialisation(RunsResult):
         best = int(np.argmin(np.abs(np.log(self.grad_factor))))
         alt = (
             f"Variance of activations and of back-propagated gradients over {self.depth} hidden layers of a "
-            f"{self.activation} network for {len(self.labels)} initialisations; {self.labels[best]} keeps the "
+            f"{label(self.activation)} network for {len(self.labels)} initialisations; {self.labels[best]} keeps the "
             f"gradient variance closest to constant (factor {self.grad_factor[best]:.2g} per layer)."
         )
-        return Figure(panels, alt=alt, title=f"{self.activation}: how each initialisation scales the signal")
+        return Figure(panels, alt=alt, title=f"{label(self.activation)}: how each initialisation scales the signal")
 
 
 @experiment("fixes.initialisation")
@@ -187,4 +188,4 @@ def _setup(scheme: str, activation: str, depth: int, width: int, stds: dict[str,
 
 
 def _label(scheme: str, stds: dict[str, float]) -> str:
-    return f"normal (std {stds[scheme]:g})" if scheme in stds else scheme
+    return f"normal (std {stds[scheme]:g})" if scheme in stds else label(scheme)

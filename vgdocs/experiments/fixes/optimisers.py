@@ -286,10 +286,10 @@ class RatioDuringTraining(Result):
             ),
             Claim(
                 "opt-adam-tanh-trains",
-                "Under Adam the tanh network's loss falls to {adam} (momentum SGD: {momentum}).",
+                "Under Adam the tanh network's loss falls to {Adam} (momentum SGD: {momentum}).",
                 holds=bool(np.max(self.final_loss[ta]) < np.min(self.final_loss[tm]) - 0.5),
                 evidence={
-                    "adam": float(np.median(self.final_loss[ta])),
+                    "Adam": float(np.median(self.final_loss[ta])),
                     "momentum": float(np.median(self.final_loss[tm])),
                 },
                 intervention="optimiser; everything else held",

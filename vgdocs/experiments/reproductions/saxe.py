@@ -63,7 +63,10 @@ class SaxeIsometry(PaperResult):
         )
         heads = ["depth"]
         for init in self.inits:
-            heads += [f"{_INIT_LABEL[init]}: log10(s_max/s_min)", f"{_INIT_LABEL[init]}: mean s²"]
+            heads += [
+                f"{_INIT_LABEL[init]}: log10(largest / smallest singular value)",
+                f"{_INIT_LABEL[init]}: mean squared singular value",
+            ]
         return Table(
             tuple(heads),
             rows,

@@ -96,7 +96,7 @@ class MeanFieldProfile(PaperResult):
             f"variances {', '.join(f'{v:g}' for v in self.sigma_w2)}. Below the critical value the profile "
             "falls towards the input, above it rises, near it stays level; each follows its dashed "
             "mean-field line.",
-            title="Schoenholz et al.: the per-layer factor chi_1 predicts the profile",
+            title="Schoenholz et al.: the per-layer factor χ₁ predicts the profile",
         )
 
 

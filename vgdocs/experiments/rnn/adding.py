@@ -15,6 +15,7 @@ from joblib import Parallel, delayed
 
 from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
 from vgdocs.engine.data import adding_problem as adding_data
+from vgdocs.engine.labels import label
 from vgdocs.engine.nets.recurrent import CELLS, RecurrentNet
 from vgdocs.engine.optim import OPTIMIZERS
 from vgdocs.engine.train import train_stacked
@@ -25,8 +26,7 @@ from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 __all__ = ["CELL_LABELS", "AddingProblem", "adding_problem"]
 
 TIMES = "\u00d7"
-CELL_LABELS = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
-OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam", "adamw": "AdamW"}
+CELL_LABELS = {c: label(c) for c in ("rnn", "lstm", "gru")}  # from the one label registry
 WORKERS = 2  # the (cell, length) jobs run on two processes
 
 
@@ -78,7 +78,7 @@ class AddingProblem(Result):
         margin_lstm = int(np.sum(lstm > rnn))
         margin_gru = int(np.sum(gru > rnn))
         far = self.ratio[:, -1]
-        scope = f"after {self.steps} {OPTIMIZER_LABELS.get(self.optimizer, self.optimizer)} steps"
+        scope = f"after {self.steps} {label(self.optimizer)} steps"
         return [
             Claim(
                 "adding-gated-learn-longer-every-seed",
@@ -126,7 +126,7 @@ class AddingProblem(Result):
             Claim(
                 "adding-gated-gradient-reaches-start",
                 "After training, the share of the last step's gradient that reaches the first of {length} steps is "
-                "{lstm} (LSTM) and {gru} (GRU) against {rnn} for the RNN: at least {factor} times the RNN's "
+                "{LSTM} (LSTM) and {GRU} (GRU) against {RNN} for the RNN: at least {factor} times the RNN's "
                 "(the claim asks for a thousand).",
                 holds=bool(
                     min(self.survival_far_trained[i["lstm"]], self.survival_far_trained[i["gru"]])
@@ -134,9 +134,9 @@ class AddingProblem(Result):
                 ),
                 evidence={
                     "length": int(self.lengths[-1]),
-                    "lstm": float(self.survival_far_trained[i["lstm"]]),
-                    "gru": float(self.survival_far_trained[i["gru"]]),
-                    "rnn": float(self.survival_far_trained[i["rnn"]]),
+                    "LSTM": float(self.survival_far_trained[i["lstm"]]),
+                    "GRU": float(self.survival_far_trained[i["gru"]]),
+                    "RNN": float(self.survival_far_trained[i["rnn"]]),
                     "factor": float(
                         min(self.survival_far_trained[i["lstm"]], self.survival_far_trained[i["gru"]])
                         / self.survival_far_trained[i["rnn"]]
@@ -162,7 +162,7 @@ class AddingProblem(Result):
             tuple(heads),
             tuple(rows),
             formats=(None,) + (None, ".3g") * len(self.cells),
-            caption=f"Adding problem after {self.steps} {OPTIMIZER_LABELS.get(self.optimizer, self.optimizer)} "
+            caption=f"Adding problem after {self.steps} {label(self.optimizer)} "
             f"steps (learning rate {self.lr:g}, "
             f"batch {self.batch}, {self.hidden} units, gradients clipped at norm {self.max_norm:g}, "
             f"LSTM forget bias {self.forget_bias:g}): a seed has learned when its test MSE is below "

@@ -1,251 +1,29 @@
-"""Why gradients vanish: the chain rule multiplies one slope (and one weight) per layer.
+"""Why gradients vanish, part 2: the scalar toy next to a real network, and the weight scale.
 
-Experiments for docs/why.md: activation slopes, the 0.25^n bound, the scalar toy next to a real
-network, and how the weight scale moves the per-layer factor.
+Experiments for docs/why.md: per-layer gradient norms of real networks at initialisation beside
+the product of slopes, and how the weight scale moves the per-layer factor.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
-from vgdocs.engine.activations import ACTIVATIONS, activation, sigmoid
+from vgdocs.engine.activations import ACTIVATIONS, activation
 from vgdocs.engine.diagnose import SATURATING, SATURATION_BANDS, saturated_fraction
 from vgdocs.engine.init import INITIALIZERS
+from vgdocs.engine.labels import label, setup_label
 from vgdocs.engine.nets.mlp import MLP
-from vgdocs.experiments._core import Result, experiment, within_rounding
+from vgdocs.experiments._core import Result, experiment
+from vgdocs.experiments.why.slopes import SIGMA, TIMES
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
-__all__ = [
-    "ActivationCurves",
-    "ActivationFacts",
-    "GradientFlow",
-    "SlopeBound",
-    "WeightScale",
-    "activation_curves",
-    "activation_facts",
-    "delta_profile",
-    "gradient_flow",
-    "slope_bound",
-    "weight_scale",
-]
-
-TABLE_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "softplus", "swish")
-CURVE_GROUPS = {
-    "classic": ("sigmoid", "tanh", "relu"),
-    "modern": ("leaky_relu", "elu", "selu", "gelu", "swish", "softplus"),
-}
-PROBES = (-3.0, 3.0)
-SIGMA, TIMES, MINUS, INF = "\u03c3", "\u00d7", "\u2212", "\u221e"  # typographic characters for tables
-
-
-# -- activation facts ------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True)
-class ActivationFacts(Result):
-    """Slopes of each activation (max, and at a few probe points), and the sigmoid-tanh identity."""
-
-    names: tuple[str, ...]
-    max_slope: np.ndarray
-    slope_where: tuple[str, ...]
-    probes: tuple[float, ...]
-    slope_at: np.ndarray  # (names, probes)
-    range_low: np.ndarray
-    range_high: np.ndarray = field(metadata={"ledger": False})  # 1 or +inf: a definition, not a result
-    sigmoid_max_slope: float
-    sigmoid_argmax: float
-    tanh_max_slope: float
-    tanh_over_sigmoid: float
-    relu_slope_active: float
-    relu_slope_inactive: float
-    relu_slope_at_zero: float
-    identity_grid_halfwidth: float
-    identity_points: int
-    # raw rounding errors differ between CPUs: kept for tests, published only as identity_bound
-    identity_max_error: float = field(metadata={"ledger": False})  # max |sigmoid(x) - (1 + tanh(x/2))/2|
-    slope_identity_max_error: float = field(metadata={"ledger": False})  # max |sigmoid'(x) - tanh'(x/2)/4|
-    identity_bound: float  # ROUNDING when both gaps are rounding, else the larger gap
-
-    def table(self, which: str | None = None) -> Table:
-        """One row per activation: max slope, where it is reached, slopes at the probes, output range."""
-        rows = []
-        for i, name in enumerate(self.names):
-            lo, hi = self.range_low[i], self.range_high[i]
-            rng = f"({_num(lo)}, {_num(hi)})"
-            rows.append(
-                (name, float(self.max_slope[i]), self.slope_where[i], *(float(v) for v in self.slope_at[i]), rng)
-            )
-        heads = ("activation", "max f'", "where", *(f"f'({p:g})" for p in self.probes), "output range")
-        return Table(heads, tuple(rows), caption="Slope of each activation: the factor it contributes per layer.")
-
-    def claims(self) -> list[Claim]:
-        """Sigmoid's slope never exceeds 1/4, a quarter of tanh's peak."""
-        return [
-            Claim(
-                "sigmoid-slope-at-most-a-quarter-of-tanh",
-                "The sigmoid's slope never exceeds {sigmoid}, a quarter of tanh's peak of {tanh}: "
-                "tanh is {ratio} times as steep.",
-                holds=self.sigmoid_max_slope <= 0.25 + 1e-12 and abs(self.tanh_over_sigmoid - 4.0) < 1e-9,
-                evidence={
-                    "sigmoid": self.sigmoid_max_slope,
-                    "tanh": self.tanh_max_slope,
-                    "ratio": self.tanh_over_sigmoid,
-                },
-            )
-        ]
-
-
-def _num(v: float) -> str:
-    if math.isinf(v):
-        return INF if v > 0 else MINUS + INF
-    return f"{v:.3g}".replace("-", MINUS)
-
-
-@experiment("why.activation_facts")
-def activation_facts(
-    names: Sequence[str] = TABLE_ACTIVATIONS, *, halfwidth: float = 20.0, points: int = 40001, seed: int = 0
-) -> ActivationFacts:
-    """Slope facts for `names` and the max error of sigmoid(x) = (1 + tanh(x/2))/2 on [-halfwidth, halfwidth]."""
-    names = tuple(choice("names[]", n, ACTIVATIONS) for n in names)
-    halfwidth = finite_float("halfwidth", halfwidth, positive=True)
-    points = positive_int("points", points)
-    acts = [activation(n) for n in names]
-    probe = np.array(PROBES)
-    x = np.linspace(-halfwidth, halfwidth, points)
-    sig, tanh, relu = activation("sigmoid"), activation("tanh"), activation("relu")
-    value_gap = float(np.max(np.abs(sigmoid(x) - (1.0 + np.tanh(x / 2.0)) / 2.0)))
-    slope_gap = float(np.max(np.abs(sig.derivative(x) - tanh.derivative(x / 2.0) / 4.0)))
-    relu_at = {v: float(relu.derivative(np.array([v]))[0]) for v in (-1.0, 0.0, 1.0)}
-    return ActivationFacts(
-        seed=seed,
-        names=names,
-        max_slope=np.array([a.max_slope for a in acts]),
-        slope_where=tuple(a.slope_where for a in acts),
-        probes=PROBES,
-        slope_at=np.array([a.derivative(probe) for a in acts]),
-        range_low=np.array([a.output_range[0] for a in acts]),
-        range_high=np.array([a.output_range[1] for a in acts]),
-        sigmoid_max_slope=sig.max_slope,
-        sigmoid_argmax=sig.argmax_slope,
-        tanh_max_slope=tanh.max_slope,
-        tanh_over_sigmoid=tanh.max_slope / sig.max_slope,
-        relu_slope_active=relu_at[1.0],
-        relu_slope_inactive=relu_at[-1.0],
-        relu_slope_at_zero=relu_at[0.0],
-        identity_grid_halfwidth=halfwidth,
-        identity_points=points,
-        identity_max_error=value_gap,
-        slope_identity_max_error=slope_gap,
-        identity_bound=within_rounding(value_gap, slope_gap),
-    )
-
-
-@dataclass(frozen=True, kw_only=True)
-class ActivationCurves(Result):
-    """f(x) and f'(x) on a grid for each activation."""
-
-    names: tuple[str, ...]
-    x: np.ndarray = field(metadata={"ledger": False})  # the grid is an input, not a result
-    f: np.ndarray = field(metadata={"ledger": False})  # (names, points): plotted, quoted via ActivationFacts
-    df: np.ndarray = field(metadata={"ledger": False})
-
-    def figure(self, which: str | None = None) -> Figure:
-        """Two panels, f and f', for the group `which` ("classic" or "modern"; default classic)."""
-        group = CURVE_GROUPS[choice("which", which or "classic", CURVE_GROUPS)]
-        idx = [self.names.index(n) for n in group if n in self.names]
-        f_series = tuple(Series(self.names[i], self.x, self.f[i]) for i in idx)
-        d_series = tuple(Series(self.names[i], self.x, self.df[i]) for i in idx)
-        listed = ", ".join(self.names[i] for i in idx)
-        return Figure(
-            panels=(Panel(f_series, "x", "f(x)", "activation"), Panel(d_series, "x", "f'(x)", "slope")),
-            alt=f"Two line plots over x from {self.x[0]:g} to {self.x[-1]:g}: the activations {listed} (left) "
-            f"and their derivatives (right). The right panel shows how large a factor each can pass back.",
-            title=f"Activation functions and their slopes: {listed}",
-        )
-
-
-@experiment("why.activation_curves")
-def activation_curves(
-    names: Sequence[str] = CURVE_GROUPS["classic"] + CURVE_GROUPS["modern"],
-    *,
-    lo: float = -5.0,
-    hi: float = 5.0,
-    points: int = 201,
-    seed: int = 0,
-) -> ActivationCurves:
-    """f and f' of each activation in `names` on `points` evenly spaced x in [lo, hi]."""
-    names = tuple(choice("names[]", n, ACTIVATIONS) for n in names)
-    lo, hi = finite_float("lo", lo), finite_float("hi", hi)
-    if hi <= lo:
-        raise ValueError(f"hi must be greater than lo; got lo={lo}, hi={hi}")
-    x = np.linspace(lo, hi, positive_int("points", points))
-    acts = [activation(n) for n in names]
-    return ActivationCurves(
-        seed=seed, names=names, x=x, f=np.array([a(x) for a in acts]), df=np.array([a.derivative(x) for a in acts])
-    )
-
-
-# -- the worst-case bound --------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True)
-class SlopeBound(Result):
-    """max_slope^n for each depth n, and the effective learning rate lr * max_slope^n."""
-
-    activation: str
-    max_slope: float
-    depths: np.ndarray
-    bound: np.ndarray
-    lr: float
-    effective_lr: np.ndarray
-    layers_per_decade: float  # layers needed to lose a factor of ten at the best-case slope
-    bound_at_10: float
-
-    def table(self, which: str | None = None) -> Table:
-        """One row per depth: the bound and the effective learning rate (log bar on the bound)."""
-        rows = tuple(
-            (int(n), float(b), float(e)) for n, b, e in zip(self.depths, self.bound, self.effective_lr, strict=True)
-        )
-        heads = (
-            "layers below the output n",
-            f"bound {self.max_slope:g}^n",
-            f"effective lr ({self.lr:g} {TIMES} bound)",
-        )
-        return Table(
-            heads,
-            rows,
-            bar_column=1,
-            caption=f"Best case for {self.activation}: every unit at its steepest point, weights 1.",
-            formats=(None, ".3g", ".3g"),
-        )
-
-
-@experiment("why.slope_bound")
-def slope_bound(
-    depths: Sequence[int] = (1, 2, 5, 8, 10, 15, 20),
-    *,
-    lr: float = 0.01,
-    activation_name: str = "sigmoid",
-    seed: int = 0,
-) -> SlopeBound:
-    """The product of n maximal slopes of `activation_name` for n in `depths`, and lr times it."""
-    depths_arr = np.array([positive_int("depths[]", n) for n in depths])
-    lr = finite_float("lr", lr, positive=True)
-    s = activation(choice("activation_name", activation_name, ACTIVATIONS)).max_slope
-    bound = s ** depths_arr.astype(np.float64)
-    return SlopeBound(
-        seed=seed,
-        activation=activation_name,
-        max_slope=s,
-        depths=depths_arr,
-        bound=bound,
-        lr=lr,
-        effective_lr=lr * bound,
-        layers_per_decade=math.log(10.0) / -math.log(s) if s < 1 else math.inf,
-        bound_at_10=s**10,
-    )
+__all__ = ["NETWORKS", "GradientFlow", "WeightScale", "delta_profile", "gradient_flow", "weight_scale"]
 
 
 # -- the toy next to a real network ----------------------------------------------------------------
@@ -336,12 +114,9 @@ class GradientFlow(Result):
         """One row per hidden layer (input side first): each toy chain, then the real networks it models."""
         heads, cols, flat = ["layer"], [], []
         for names, toy in self._toy_groups():
-            toy_name = "toy " + " / ".join(_ACT_LABEL.get(n, n) for n in names)
+            toy_name = "toy " + " / ".join(label(n) for n in names)
             if np.all(toy == toy[0]):  # a constant chain reads better in the caption than as a column
-                flat.append(
-                    f"The toy chain for {' and '.join(_ACT_LABEL.get(n, n) for n in names)} is {toy[0]:g} "
-                    "at every layer."
-                )
+                flat.append(f"The toy chain for {' and '.join(label(n) for n in names)} is {toy[0]:g} at every layer.")
             else:
                 heads.append(toy_name)
                 cols.append(toy)
@@ -371,7 +146,7 @@ class GradientFlow(Result):
         k = np.arange(1, self.depth + 1)
         series = [Series(lab, k, self.ratios[i], "line") for i, lab in enumerate(self.labels)]
         for names, toy in self._toy_groups():
-            series.append(Series("toy " + " and ".join(_ACT_LABEL.get(n, n) for n in names), k, toy, "dashed"))
+            series.append(Series("toy " + " and ".join(label(n) for n in names), k, toy, "dashed"))
         return Figure(
             panels=(Panel(tuple(series), "hidden layer (1 = input side)", "‖δ_k‖ / ‖δ_top‖", logy=True),),
             alt=f"Log-scale plot of the gradient norm at each of {self.depth} hidden layers relative to the top one. "
@@ -382,8 +157,6 @@ class GradientFlow(Result):
 
 
 NETWORKS = (("sigmoid", "xavier_normal"), ("tanh", "xavier_normal"), ("relu", "xavier_normal"), ("relu", "he_normal"))
-_INIT_LABEL = {"xavier_normal": "Xavier", "he_normal": "He", "standard": "standard", "lecun_normal": "LeCun"}
-_ACT_LABEL = {"relu": "ReLU", "leaky_relu": "leaky ReLU"}
 
 
 @experiment("why.gradient_flow")
@@ -397,7 +170,7 @@ def gradient_flow(
     for a, i in nets:
         d, u, _ = delta_profile(a, i, depth=depth, width=width, batch=batch, seed=seed)
         ratios.append(d / d[-1])
-        labels.append(f"{_ACT_LABEL.get(a, a)} + {_INIT_LABEL.get(i, i)}")
+        labels.append(setup_label(a, i))
         firsts[(a, i)] = float(d[0] / d[-1])
         if (a, i) == ("relu", "he_normal"):
             active = float(np.mean(u > 0))
@@ -482,13 +255,13 @@ class WeightScale(Result):
             f"toy factor {SIGMA}_w {TIMES} {self.max_slope:g}",
             "measured factor per layer",
             "mean slope f'(z)",
-            "saturated units",
+            "saturated units (share)",
         )
         return Table(
             heads,
             rows,
-            caption=f"{self.depth}-layer {self.activation} network, width {self.width}, "
-            f"weights N(0, {SIGMA}_w\u00b2/fan_in). A unit is saturated when its output is "
+            caption=f"{self.depth}-layer {label(self.activation)} network, width {self.width}, "
+            f"weights N(0, {SIGMA}_w\u00b2/fan-in). A unit is saturated when its output is "
             f"below {self.band[0]:g} or above {self.band[1]:g}.",
             formats=(".3g", ".3g", ".3g", ".3g", ".0%"),
         )
