@@ -52,6 +52,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _MPL_GROUP_ID = re.compile(r"[\w.]+_\d+")  # figure_1, axes_2, line2d_3: never referenced
 _DIGITS = re.compile(r"(\.\d)\d+")
 _REF = re.compile(r"(^#|url\(#)")
+_INHERITED = {"fill", "stroke", "stroke-width", "stroke-opacity", "fill-opacity", "stroke-linecap", "stroke-linejoin"}
 _FONT = re.compile(r"font-size: ([\d.]+px); font-family: [^;]*(?:; |$)")
 
 
@@ -91,7 +92,8 @@ def svg(fig, name: str, alt: str) -> InlineSVG:
     root = ET.fromstring(buf.getvalue())
     base = f"{plt.rcParams['font.size']:g}px"  # the root's font: texts of that size inherit it
     for el in root.iter():
-        el.text = el.text if el.tag.endswith(("}text", "}tspan")) else None
+        keep = el.tag.endswith(("}text", "}tspan")) and not (len(el) and not (el.text or "").strip())
+        el.text = el.text if keep else None  # not the indentation before a mathtext label's first tspan
         el.tail = None
         if _MPL_GROUP_ID.fullmatch(el.get("id", "")):
             del el.attrib["id"]
@@ -103,14 +105,17 @@ def svg(fig, name: str, alt: str) -> InlineSVG:
             value = re.sub(INK, "currentColor", value, flags=re.I)  # the page's text colour, in either palette
             if key == "style":
                 value = re.sub(r"\s*([:;])\s*", r"\1", value).strip().rstrip(";")
-                if el.tag.endswith("}text"):
+                if el.tag.endswith(("}text", "}tspan")):
                     value = re.sub(r"(^|;)fill:currentColor(;|$)", lambda m: m[1] and m[2], value)
             if key in ("x", "y", "width", "height"):
                 value = value.removesuffix(".0")
             el.set(key, _path(value) if key == "d" else value)
+        if el.get("style") == "":
+            del el.attrib["style"]
     _flatten(root)
-    _hoist_marker_styles(root)
     _group_clipped(root)
+    _hoist_common_styles(root)
+    _group_texts(root)
     _number_ids(root, name)
     root.attrib.pop("version", None)
     root.set("style", f"font: {base} sans-serif; fill: currentColor")  # text inherits both
@@ -165,6 +170,30 @@ def _number_ids(root: ET.Element, name: str) -> None:
                 el.set(key, pattern.sub(lambda m: ids[m[0]], value))
 
 
+def _group_texts(el: ET.Element) -> None:
+    """Consecutive <text> siblings with one style (a row of tick labels) share it from a <g>."""
+    out: list[ET.Element] = []
+    text, g = f"{{{_NS['']}}}text", f"{{{_NS['']}}}g"
+    for child in el:
+        _group_texts(child)
+        style = child.get("style") if child.tag == text else None
+        last = out[-1] if out else None
+        if style and last is not None and last.tag == g and last.get("data-texts") == style:
+            del child.attrib["style"]
+            last.append(child)
+        elif style and last is not None and last.tag == text and last.get("style") == style:
+            group = ET.Element(g, {"data-texts": style})
+            del last.attrib["style"], child.attrib["style"]
+            group.extend([last, child])
+            out[-1] = group
+        else:
+            out.append(child)
+    el[:] = out
+    for group in el.iter(g):
+        if "data-texts" in group.attrib:
+            group.set("style", group.attrib.pop("data-texts"))
+
+
 def _group_clipped(el: ET.Element) -> None:
     """Consecutive siblings clipped to the same axes go into one <g clip-path>: the reference once per panel."""
     out: list[ET.Element] = []
@@ -185,17 +214,24 @@ def _group_clipped(el: ET.Element) -> None:
     el[:] = out
 
 
-def _hoist_marker_styles(root: ET.Element) -> None:
-    """A group of <use> markers that all repeat one style gets it once (fill and stroke are inherited)."""
+def _hoist_common_styles(root: ET.Element) -> None:
+    """Declarations every child of a group repeats (a series' markers, the lines of one panel: fill,
+    stroke, stroke width) move to the group once; they are inherited, so nothing draws differently."""
     for g in root.iter(f"{{{_NS['']}}}g"):
-        uses = list(g)
-        if not uses or "style" in g.attrib or any(u.tag != f"{{{_NS['']}}}use" for u in uses):
+        children = list(g)
+        if not children or "style" in g.attrib or any("style" not in c.attrib for c in children):
             continue
-        styles = {u.get("style") for u in uses}
-        if len(styles) == 1 and None not in styles:
-            g.set("style", styles.pop())
-            for u in uses:
-                del u.attrib["style"]
+        declared = [c.get("style", "").split(";") for c in children]
+        common = [d for d in declared[0] if d and d.split(":")[0] in _INHERITED and all(d in ds for ds in declared)]
+        if not common:
+            continue
+        g.set("style", ";".join(common))
+        for c, ds in zip(children, declared, strict=True):
+            rest = ";".join(d for d in ds if d not in common)
+            if rest:
+                c.set("style", rest)
+            else:
+                del c.attrib["style"]
 
 
 def _flatten(el: ET.Element) -> None:
