@@ -754,6 +754,15 @@ def check_page(page, recorder: Recorder, site: Site, name: str) -> list[Problem]
 # ---------------------------------------------------------------- conventions of Material sites
 
 
+def _is_site_favicon(href: str) -> bool:
+    """The icon link names docs/assets/favicon.svg, or carries that file's SVG inline (a data: URI)."""
+    if href.endswith("favicon.svg"):
+        return True
+    prefix = "data:image/svg+xml,"
+    svg = " ".join((REPO / "docs" / "assets" / "favicon.svg").read_text(encoding="utf-8").split())
+    return href.startswith(prefix) and unquote(href[len(prefix) :]) in (svg, svg.replace('"', "'"))
+
+
 def check_conventions(page, name: str) -> list[Problem]:
     """Edit link to the page's source, last-updated date, SVG favicon and logo, "Cite this page" BibTeX."""
     out = []
@@ -768,7 +777,7 @@ def check_conventions(page, name: str) -> list[Problem]:
         if (!l) return null; const r = await fetch(l.href); return [l.getAttribute('href'), r.status,
         r.headers.get('content-type')]; }"""
     )
-    if not icon or not icon[0].endswith("favicon.svg") or icon[1] != 200 or "svg" not in (icon[2] or ""):
+    if not icon or not _is_site_favicon(icon[0]) or icon[1] != 200 or "svg" not in (icon[2] or ""):
         out.append(Problem("convention", name, f"favicon is not the site's SVG: {icon}"))
     if page.locator("img[src$='logo.svg']").count() == 0:
         out.append(Problem("convention", name, "the header shows no SVG logo"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -76,6 +77,67 @@ def test_engine_change_that_moves_a_cell_names_the_cell(monkeypatch):
     drift = ledger.compare(before, after)
     assert not drift.clean
     assert "activation=tanh,init=xavier,depth=10,norm=none,residual=plain" in drift.message()
+
+
+_EXPLORER_PAGE = """# Explorer
+
+```python exec="on" id="explorer-lookup"
+import os
+
+from vgdocs.experiments.explorer import ExplorerGrid, cell_key
+from vgdocs.publish.present import lookup
+
+moved = float(os.environ.get("VG_TEST_MOVED_RATIO", "0.5"))
+cells = {cell_key("relu", "he", 20, "none", "plain"): 0.64, cell_key("tanh", "xavier", 10, "none", "plain"): moved}
+grid = ExplorerGrid(experiment="explorer.grid()", width=8, batch=4, seeds=(0,), ratio=cells, verdict={}, asset="{}")
+print(f"{lookup(grid, 'ratio')} cells")
+```
+"""
+
+
+@pytest.mark.slow
+def test_a_moved_grid_value_fails_the_strict_build_naming_the_cell(tmp_path):
+    """The page publishes each cell's ratio as its own ledger entry; one cell moving fails --strict and names it."""
+    from tests.site.conftest import make_project, mkdocs_build
+
+    config = make_project(tmp_path, {"explorer.md": _EXPLORER_PAGE})
+    accepted = tmp_path / ledger.LEDGER_FILE
+    accepted.parent.mkdir(parents=True)
+    first = mkdocs_build(
+        config, tmp_path / "site", env={"VGDOCS_LEDGER_COMPARE": "0", ledger.RECORD_ENV: str(accepted)}
+    )
+    assert first.returncode == 0, first.output[-4000:]
+    key = "explorer/explorer.grid()/ratio." + ex.cell_key("tanh", "xavier", 10, "none", "plain")
+    assert ledger.load(accepted)[key] == 0.5
+    same = mkdocs_build(config, tmp_path / "site", env={"VG_TEST_MOVED_RATIO": "0.5"})
+    assert same.returncode == 0, same.output[-4000:]
+    moved = mkdocs_build(config, tmp_path / "site", env={"VG_TEST_MOVED_RATIO": "0.5005"})
+    assert moved.returncode != 0
+    assert "activation=tanh,init=xavier,depth=10,norm=none,residual=plain" in moved.output
+    assert "activation=relu,init=he" not in moved.output  # only the cell that moved is named
+
+
+def test_the_ledger_holds_every_cells_ratio_and_stays_under_ten_thousand_entries():
+    """What the explorer's reader reads, one cell at a time, is guarded cell by cell; the file stays reviewable."""
+    accepted = ledger.load(Path(__file__).parents[2] / ledger.LEDGER_FILE)
+    prefix = "explorer/explorer.grid()/ratio."
+    cells = {ex.cell_key(*c) for c in itertools.product(ex.ACTIVATIONS, ex.INITS, ex.DEPTHS, ex.NORMS, ex.RESIDUAL)}
+    assert {k.removeprefix(prefix) for k in accepted if k.startswith(prefix)} == cells
+    assert len(accepted) < 10_000
+
+
+def test_lookup_rejects_a_field_that_is_not_a_mapping_of_numbers():
+    from vgdocs.publish.present import lookup
+
+    grid = ex.ExplorerGrid(
+        experiment="explorer.grid()", width=8, batch=4, seeds=(0,), ratio={}, verdict={"a": "x"}, asset=""
+    )
+    with pytest.raises(ValueError, match=r"field must name a mapping field.*\['ratio', 'verdict'\]"):
+        lookup(grid, "width")
+    with pytest.raises(ValueError, match="verdict must map str keys to numbers"):
+        lookup(grid, "verdict")
+    with pytest.raises(TypeError, match="obj must be a Result"):
+        lookup({"ratio": {}}, "ratio")
 
 
 def test_cell_keys_and_labels_are_words():

@@ -155,3 +155,19 @@ def test_a_claim_that_holds_builds_and_the_claims_command_lists_it(tmp_path):
     assert listed.returncode == 0, listed.stderr
     (row,) = json.loads(listed.stdout)
     assert (row["page"], row["id"], row["holds"]) == ("index.md", "first-layer-gets-less", True)
+
+
+def test_the_claims_table_typesets_a_sentences_math_and_emphasis_like_its_page(caplog):
+    """The table is injected after Markdown ran: its sentences still get MathML, never raw TeX."""
+    from vgdocs.publish import claims
+
+    record = claims.ClaimRecord(
+        "why.md", "why.facts()", claims.Claim("up-to-one", "x", True), "Up to $\\sigma_w = 1$ it is *within* 5%."
+    )
+    out = claims.html_table([record], type("Page", (), {"url": "claims/"})())
+    assert "<math" in out and "<msub>" in out and "$" not in out and "\\sigma" not in out
+    assert "<em>within</em> 5%" in out
+    bad = claims.ClaimRecord("why.md", "why.facts()", claims.Claim("bad", "x", True), "Bad $\\notacommand{x}$.")
+    with caplog.at_level("WARNING", logger="mkdocs.plugins.vgdocs.mathml"):
+        claims.html_table([bad], None)
+    assert "notacommand" in caplog.text  # a warning on mkdocs' logger: --strict fails

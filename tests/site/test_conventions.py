@@ -88,3 +88,18 @@ def test_mathml_is_a_markdown_extension() -> None:
     )
     html = md.convert("Inline $x^2$ and\n\n$$\\frac{1}{2}$$\n")
     assert html.count("<math") == 2 and "arithmatex" not in html
+
+
+def test_the_svg_favicon_is_inlined_so_no_navigation_fetches_it() -> None:
+    """Chromium fetches a favicon file again after every navigation (same-document ones too), and a
+    following navigation cuts that fetch off; inline, the icon needs no request."""
+    from urllib.parse import unquote
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">\n  <rect fill="#3f51b5"/>\n</svg>\n'
+    uri = conventions.favicon_data_uri(svg)
+    assert uri.startswith("data:image/svg+xml,") and "#" not in uri and '"' not in uri
+    assert unquote(uri.removeprefix("data:image/svg+xml,")) == " ".join(svg.split()).replace('"', "'")
+    page = '<head><link rel="icon" href="../assets/favicon.svg"><link rel="stylesheet" href="a.css"></head>'
+    assert conventions.inline_favicon(page, "favicon.svg", uri) == page.replace("../assets/favicon.svg", uri)
+    other = '<link rel="icon" href="../assets/images/favicon.png">'
+    assert conventions.inline_favicon(other, "favicon.svg", uri) == other

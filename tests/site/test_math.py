@@ -64,6 +64,18 @@ def test_notebook_math_is_converted_in_markdown_cells_only_and_never_in_code():
     assert out.endswith('<pre>print("$5 and $6")</pre><pre>$5 and $6</pre></div>')
 
 
+def test_notebook_inline_math_wrapped_at_a_soft_line_break_is_converted_but_not_across_paragraphs():
+    """A notebook's Markdown source wraps lines; `$\\eta\\,\\partial<newline>L$` is one formula."""
+    cell = (
+        '<div class="jp-Cell jp-MarkdownCell jp-Notebook-cell">'
+        "<p>the update $\\eta\\,\\partial\nL/\\partial W$ over</p></div>"
+    )
+    out = render_notebook_math(cell, _fail)
+    assert out.count("<math") == 1 and "\\partial" not in out and "$" not in out
+    prices = '<div class="jp-Cell jp-MarkdownCell jp-Notebook-cell"><p>costs $5</p>\n\n<p>or $6</p></div>'
+    assert render_notebook_math(prices, _fail) == prices
+
+
 def test_notebook_pages_lose_cdn_scripts_and_inline_css_but_keep_local_scripts():
     html = (
         '<script src="https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js"> </script>'

@@ -223,6 +223,21 @@ def test_figure_bytes_are_identical_for_identical_numbers_even_in_a_fresh_proces
     assert figure(decay(depth=7)) != first
 
 
+def test_figure_ignores_rcparams_a_notebook_set_in_the_same_process():
+    """A lab notebook executed in the build's process runs `plt.rcParams.update(...)` (zero-length
+    ticks, its own colours); the site's figures must keep their bytes and stay well-formed XML."""
+    import matplotlib
+
+    from vgdocs.publish.present.figures import render_markup
+
+    spec = decay().figure(None)
+    before = render_markup(spec)
+    with matplotlib.rc_context({"xtick.major.size": 0, "ytick.major.size": 0, "svg.hashsalt": None, "font.size": 5}):
+        after = render_markup(spec)
+    assert after == before
+    _svg(after)  # parses: no dangling </g> from an emptied tick group
+
+
 def test_figure_text_follows_the_page_colour_and_series_keep_contrast_on_both_palettes():
     out = figure(decay())
     assert "currentColor" in out and INK not in out.lower()

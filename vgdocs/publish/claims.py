@@ -152,7 +152,13 @@ def page_url(src: str) -> str:
 
 
 def html_table(records: list[ClaimRecord], page: object) -> str:
-    """An HTML table of `records` (page, claim, verdict, evidence) with links relative to `page`."""
+    """An HTML table of `records` (page, claim, verdict, evidence) with links relative to `page`.
+
+    The sentence is Markdown: it goes through the same Markdown and MathML path as on its page
+    (this table is injected after the page's Markdown ran, so nothing else would typeset its math).
+    """
+    from vgdocs.publish.site.mathml import markdown_inline
+
     up = "../" * str(getattr(page, "url", "")).count("/")
     rows = []
     for r in records:
@@ -164,7 +170,7 @@ def html_table(records: list[ClaimRecord], page: object) -> str:
             "<tr>"
             f'<td><a href="{up}{page_url(r.page)}">{html.escape(r.page.rsplit(".", 1)[0])}</a></td>'
             f"<td><code>{html.escape(r.claim.id)}</code></td>"
-            f"<td>{html.escape(_plain(r.sentence))}</td>"
+            f"<td>{markdown_inline(r.sentence)}</td>"
             f"<td>{'holds' if r.claim.holds else '<strong>does not hold</strong>'}</td>"
             f"<td>{evidence}{'<br>' + html.escape(how) if how else ''}</td>"
             "</tr>"
@@ -176,8 +182,3 @@ def html_table(records: list[ClaimRecord], page: object) -> str:
         "<table><thead><tr><th>Page</th><th>Claim</th><th>Sentence</th><th>Verdict</th>"
         "<th>Judged on (and how)</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>"
     )
-
-
-def _plain(markdown: str) -> str:
-    """Markdown emphasis and code marks dropped, for a table cell."""
-    return re.sub(r"[*_`]", "", markdown)

@@ -11,8 +11,12 @@ text alternative as `aria-label`. The SVG is made reproducible and small:
   base size inherit the root's font, and coordinates are rounded to 0.1 pt (a figure of a few
   hundred points shrinks to a few kB).
 
-`STYLE` holds the rcParams the notebooks apply (`plt.rcParams.update(STYLE)`): small fonts,
-no tick marks or top/right spines, text kept as text (`svg.fonttype` none) so it stays selectable.
+`STYLE` holds the rcParams the notebooks apply (`plt.rcParams.update(STYLE)`): the site's house
+style (vgdocs.publish.present.style), so a notebook figure reads like every other figure on the site.
+Text, axes and grid are drawn in the house INK, a near-black that reads on a local notebook's white
+page and that `svg()` turns into `currentColor`, so on the site they take the page's text colour in
+the light and the dark palette alike; series use the house palette (at least 3:1 against both
+pages); the background is transparent. `GUIDE` is the colour for reference lines (INK as well).
 """
 
 from __future__ import annotations
@@ -21,29 +25,34 @@ import io
 import re
 import xml.etree.ElementTree as ET
 
-from cycler import cycler  # matplotlib's own dependency
+from vgdocs.publish.present.style import INK, rc_params
 
-__all__ = ["STYLE", "InlineSVG", "svg"]
+__all__ = ["GUIDE", "STYLE", "InlineSVG", "svg"]
 
 STYLE: dict[str, object] = {
+    **{k: v for k, v in rc_params().items() if k != "svg.hashsalt"},  # svg() salts ids with the figure's name
     "figure.figsize": (8, 2.6),
-    "font.size": 9,
-    "font.sans-serif": ["DejaVu Sans"],
-    "svg.fonttype": "none",
+    "font.size": 8,  # the tick labels' size, the most frequent text: it is the root's font, written once
+    "axes.titlesize": 9,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    # lean small multiples: no grid, no tick marks (the labels stay); a page holds several figures
+    "axes.grid": False,
+    "lines.solid_capstyle": "butt",  # the SVG default: no stroke-linecap on every line
     "xtick.major.size": 0,
     "ytick.major.size": 0,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "legend.frameon": False,
-    "legend.fontsize": 7,
-    # every series at least 3:1 against the white figure background (matplotlib's orange and cyan are not)
-    "axes.prop_cycle": cycler(color=["#1f77b4", "#b35900", "#237a23", "#d62728", "#7b4fa6", "#8c564b"]),
+    "xtick.minor.size": 0,
+    "ytick.minor.size": 0,
 }
+GUIDE = INK
 _NS = {"": "http://www.w3.org/2000/svg", "xlink": "http://www.w3.org/1999/xlink"}
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _MPL_GROUP_ID = re.compile(r"[\w.]+_\d+")  # figure_1, axes_2, line2d_3: never referenced
 _DIGITS = re.compile(r"(\.\d)\d+")
 _REF = re.compile(r"(^#|url\(#)")
+_INHERITED = {"fill", "stroke", "stroke-width", "stroke-opacity", "fill-opacity", "stroke-linecap", "stroke-linejoin"}
 _FONT = re.compile(r"font-size: ([\d.]+px); font-family: [^;]*(?:; |$)")
 
 
@@ -73,7 +82,9 @@ def svg(fig, name: str, alt: str) -> InlineSVG:
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt must be a non-empty text alternative describing the figure")
     buf = io.StringIO()
-    with plt.rc_context({"svg.hashsalt": name}):
+    # text stays text and the background stays transparent whatever rcParams the caller has now
+    saving = {"svg.hashsalt": name, "svg.fonttype": "none", "savefig.facecolor": "none", "savefig.edgecolor": "none"}
+    with plt.rc_context(saving):
         fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
     plt.close(fig)
     for prefix, uri in _NS.items():
@@ -81,7 +92,8 @@ def svg(fig, name: str, alt: str) -> InlineSVG:
     root = ET.fromstring(buf.getvalue())
     base = f"{plt.rcParams['font.size']:g}px"  # the root's font: texts of that size inherit it
     for el in root.iter():
-        el.text = el.text if el.tag.endswith(("}text", "}tspan")) else None
+        keep = el.tag.endswith(("}text", "}tspan")) and not (len(el) and not (el.text or "").strip())
+        el.text = el.text if keep else None  # not the indentation before a mathtext label's first tspan
         el.tail = None
         if _MPL_GROUP_ID.fullmatch(el.get("id", "")):
             del el.attrib["id"]
@@ -90,17 +102,31 @@ def svg(fig, name: str, alt: str) -> InlineSVG:
         for key, value in el.attrib.items():
             value = f"{name}-{value}" if key == "id" else _REF.sub(rf"\g<1>{name}-", _DIGITS.sub(r"\1", value))
             value = _FONT.sub(lambda m: "" if m[1] == base else f"font-size: {m[1]}; ", value)
+            value = re.sub(INK, "currentColor", value, flags=re.I)  # the page's text colour, in either palette
+            if key == "style":
+                value = re.sub(r"\s*([:;])\s*", r"\1", value).strip().rstrip(";")
+                if el.tag.endswith(("}text", "}tspan")):
+                    value = re.sub(r"(^|;)fill:currentColor(;|$)", lambda m: m[1] and m[2], value)
+            if key in ("x", "y", "width", "height"):
+                value = value.removesuffix(".0")
             el.set(key, _path(value) if key == "d" else value)
+        if el.get("style") == "":
+            del el.attrib["style"]
     _flatten(root)
+    _group_clipped(root)
+    _hoist_common_styles(root)
+    _group_texts(root)
+    _number_ids(root, name)
     root.attrib.pop("version", None)
-    root.set("style", f"font: {base} sans-serif")
+    root.set("style", f"font: {base} sans-serif; fill: currentColor")  # text inherits both
     root.set("role", "img")
     root.set("aria-label", alt)
     return InlineSVG(ET.tostring(root, encoding="unicode"))
 
 
 def _path(d: str) -> str:
-    """Path data with single spaces and without the 'L' a lineto after a moveto or lineto may omit."""
+    """Path data without the 'L' a lineto after a moveto or lineto may omit, spaces only between
+    numbers, and no '.0' ('M 1.0 2 L 3 4' -> 'M1 2 3 4')."""
     out, last = [], ""
     for token in d.split():
         if token.isalpha():
@@ -108,8 +134,104 @@ def _path(d: str) -> str:
                 last = "L"
                 continue
             last = token
+        else:
+            token = token.removesuffix(".0")
         out.append(token)
-    return " ".join(out)
+    if len(out) > 5 and out[0] == "M" and len(out) % 2 == 1 and not any(t.isalpha() for t in out[1:]):
+        out = _relative(out[1:])
+    return re.sub(r" ?([A-Za-z]) ?", r"\1", " ".join(out)).replace(" -", "-")
+
+
+def _relative(numbers: list[str]) -> list[str]:
+    """A polyline 'M x0 y0 x1 y1 ...' as 'M x0 y0 l dx dy ...': smaller numbers, the same points.
+
+    Differences are taken in tenths of a point (the coordinates' precision), so they add up exactly."""
+    tenths = [round(float(v) * 10) for v in numbers]
+    out = ["M", numbers[0], numbers[1], "l"]
+    for i in range(2, len(tenths), 2):
+        out += [_tenths(tenths[i] - tenths[i - 2]), _tenths(tenths[i + 1] - tenths[i - 1])]
+    return out
+
+
+def _tenths(n: int) -> str:
+    whole, tenth = divmod(abs(n), 10)
+    return ("-" if n < 0 else "") + (f"{whole or ''}.{tenth}" if tenth else f"{whole}")
+
+
+def _number_ids(root: ET.Element, name: str) -> None:
+    """Ids '<name>-<matplotlib hash>' become '<name>-0', '<name>-1', ... in document order (references follow)."""
+    ids = {el.get("id"): f"{name}-{n}" for n, el in enumerate(e for e in root.iter() if e.get("id"))}
+    pattern = re.compile("|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True)))
+    if not ids:
+        return
+    for el in root.iter():
+        for key, value in el.attrib.items():
+            if key == "id" or "#" in value:
+                el.set(key, pattern.sub(lambda m: ids[m[0]], value))
+
+
+def _group_texts(el: ET.Element) -> None:
+    """Consecutive <text> siblings with one style (a row of tick labels) share it from a <g>."""
+    out: list[ET.Element] = []
+    text, g = f"{{{_NS['']}}}text", f"{{{_NS['']}}}g"
+    for child in el:
+        _group_texts(child)
+        style = child.get("style") if child.tag == text else None
+        last = out[-1] if out else None
+        if style and last is not None and last.tag == g and last.get("data-texts") == style:
+            del child.attrib["style"]
+            last.append(child)
+        elif style and last is not None and last.tag == text and last.get("style") == style:
+            group = ET.Element(g, {"data-texts": style})
+            del last.attrib["style"], child.attrib["style"]
+            group.extend([last, child])
+            out[-1] = group
+        else:
+            out.append(child)
+    el[:] = out
+    for group in el.iter(g):
+        if "data-texts" in group.attrib:
+            group.set("style", group.attrib.pop("data-texts"))
+
+
+def _group_clipped(el: ET.Element) -> None:
+    """Consecutive siblings clipped to the same axes go into one <g clip-path>: the reference once per panel."""
+    out: list[ET.Element] = []
+    for child in el:
+        _group_clipped(child)
+        clip = child.get("clip-path")
+        last = out[-1] if out else None
+        if clip and last is not None and last.tag.endswith("}g") and last.attrib == {"clip-path": clip}:
+            del child.attrib["clip-path"]
+            last.append(child)
+        elif clip and last is not None and last.get("clip-path") == clip and not last.tag.endswith("}g"):
+            group = ET.Element(f"{{{_NS['']}}}g", {"clip-path": clip})
+            del last.attrib["clip-path"], child.attrib["clip-path"]
+            group.extend([last, child])
+            out[-1] = group
+        else:
+            out.append(child)
+    el[:] = out
+
+
+def _hoist_common_styles(root: ET.Element) -> None:
+    """Declarations every child of a group repeats (a series' markers, the lines of one panel: fill,
+    stroke, stroke width) move to the group once; they are inherited, so nothing draws differently."""
+    for g in root.iter(f"{{{_NS['']}}}g"):
+        children = list(g)
+        if not children or "style" in g.attrib or any("style" not in c.attrib for c in children):
+            continue
+        declared = [c.get("style", "").split(";") for c in children]
+        common = [d for d in declared[0] if d and d.split(":")[0] in _INHERITED and all(d in ds for ds in declared)]
+        if not common:
+            continue
+        g.set("style", ";".join(common))
+        for c, ds in zip(children, declared, strict=True):
+            rest = ";".join(d for d in ds if d not in common)
+            if rest:
+                c.set("style", rest)
+            else:
+                del c.attrib["style"]
 
 
 def _flatten(el: ET.Element) -> None:
@@ -120,5 +242,7 @@ def _flatten(el: ET.Element) -> None:
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "metadata" or (tag in ("g", "defs", "style") and len(child) == 0 and not child.text):
             continue
+        if tag == "path" and child.get("style", "").replace(" ", "") in ("fill:none", "fill:none;"):
+            continue  # a transparent background patch: draws nothing
         kept.extend(list(child) if tag == "g" and not child.attrib else [child])
     el[:] = kept

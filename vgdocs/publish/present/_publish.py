@@ -8,7 +8,12 @@ THE LEDGER RULE. The ledger holds what a reader reads, keyed page / experiment /
   than an axis grid); a series longer than SERIES_IN_FULL points is ledgered as summary statistics
   (`.n`, `.first`, `.last`, `.min`, `.max`, `.mean_abs`, `.geomean_abs`, `.nonfinite`), so the file stays
   readable while a change to any curve's level, ends or extremes still fails the build;
-- a claim's evidence and verdict (`claim[id].<name>`, `claim[id].holds`).
+- a claim's evidence and verdict (`claim[id].<name>`, `claim[id].holds`);
+- a lookup a page's script displays one entry at a time (`present.lookup`): each entry as
+  `<field>.<key>`. The explorer is the one such page: its reader reads one grid cell's first-to-last
+  ratio at a time, so every cell's ratio is its own entry (`ratio.activation=relu,init=he,...`, 1,560
+  entries) and a drift names the cell. The grid's per-layer profiles stay out: they are the plotted
+  series of 1,560 cells, and the ratio follows any change to a profile's ends.
 
 Not ledgered: axis grids (x values that are evenly spaced on a linear or log scale: layers, steps,
 lags, widths), inputs the page passed (they are in the experiment key), and Result fields no page shows.
@@ -80,6 +85,27 @@ def publish(obj: object, shown: Table | Figure, which: object = None) -> None:
         return
     tag = tag if which is None else f"{tag}[{which}]"
     ledger.publish(obj, {f"{tag}.{k}": v for k, v in numbers.items()})
+
+
+def publish_lookup(obj: object, field: str) -> int:
+    """Record every entry of `obj.<field>` (a mapping from a key naming what the reader picks to a number)
+    as `<field>.<key>`; returns how many. For a page whose script shows one entry at a time."""
+    if getattr(obj, "experiment", None) is None:
+        raise TypeError(
+            f"obj must be a Result (it names the experiment the entries belong to); got {type(obj).__name__}"
+        )
+    names = [f.name for f in dataclasses.fields(obj)] if dataclasses.is_dataclass(obj) else []
+    values = getattr(obj, field, None) if isinstance(field, str) else None
+    if not isinstance(values, Mapping):
+        mappings = [n for n in names if isinstance(getattr(obj, n), Mapping)]
+        raise ValueError(
+            f"field must name a mapping field of {type(obj).__name__}; got {field!r}, choose from {mappings}"
+        )
+    bad = [k for k, v in values.items() if not isinstance(k, str) or not is_number(v)]
+    if bad:
+        raise ValueError(f"{field} must map str keys to numbers; bad entries: {bad[:3]}")
+    ledger.publish(obj, {f"{field}.{k}": float(v) for k, v in values.items()})
+    return len(values)
 
 
 def publish_quoted(obj: object, quoted: Mapping[str, float]) -> None:

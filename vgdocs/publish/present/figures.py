@@ -84,7 +84,11 @@ def render_svg(f: Figure) -> str:
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
     height = (3.2 if ncols == 1 else 2.9) * nrows
-    with matplotlib.rc_context(rc_params()):
+    with matplotlib.rc_context():
+        # From matplotlib's defaults, not the process's rcParams: a notebook's `plt.rcParams.update`
+        # must not leak into the site's figures (nor into the memo, whose key is the spec alone).
+        matplotlib.rcdefaults()
+        matplotlib.rcParams.update(rc_params())
         fig = MplFigure(figsize=(f.width, height), layout="constrained")
         fig.get_layout_engine().set(w_pad=0.03, h_pad=0.03)
         FigureCanvasSVG(fig)
@@ -158,7 +162,12 @@ def _draw(ax, panel: Panel) -> None:
         ax.set_title(panel.title)
     labelled = [s for s in panel.series if s.label] + [h for h in panel.hlines if h[1]]
     if len(labelled) > 1 or (panel.hlines and labelled):
-        ax.legend()
+        if bar_series:
+            # Bars fill the axes: a legend inside would sit on a bar, where no text colour reads in
+            # both palettes. Beside the axes it sits on the page (constrained layout makes room).
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+        else:
+            ax.legend()
 
 
 def _scale(ax, panel: Panel) -> None:

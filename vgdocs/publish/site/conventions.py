@@ -1,5 +1,12 @@
 """What readers of other Material sites expect on each page: a last-updated date from git and a
-"Cite this page" BibTeX entry built from CITATION.cff. Plain functions; the page hook calls them.
+"Cite this page" BibTeX entry built from CITATION.cff, and the favicon. Plain functions; the page
+hook calls them.
+
+The favicon travels inside each page as a data: URI (about 0.5 kB). As a file, Chromium fetches it
+again after every navigation, including same-document ones: each history entry the explorer
+pushes, each hash the reader follows. Such a fetch starts only after the page stops loading, so a
+navigation that follows cuts it off (a failed request, net::ERR_ABORTED). Inline, there is no
+request to cut off, and no request per page view either.
 
 Both are reproducible: the date is the committer date of the last commit that touched the page's
 source (the same for every build of a commit), and the BibTeX entry uses that date, the page's
@@ -11,11 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
+import urllib.parse
 from pathlib import Path
 
 import yaml
 
-__all__ = ["bibtex", "citation", "git_dates", "updated_html"]
+__all__ = ["bibtex", "citation", "favicon_data_uri", "git_dates", "inline_favicon", "updated_html"]
 
 
 def git_dates(root: str | Path, folder: str = "docs") -> dict[str, int]:
@@ -72,3 +80,20 @@ def bibtex(cff: dict, *, title: str, url: str, src: str, stamp: int | None) -> s
         fields += [("year", str(day.year)), ("month", day.strftime("%b").lower()), ("note", f"Last updated {day}")]
     body = ",\n".join(f"  {name:<12} = {{{value}}}" for name, value in fields)
     return f"@misc{{{key},\n{body}\n}}"
+
+
+_ICON = re.compile(r'<link rel="icon" href="[^"]*?([^"/]+\.svg)">')
+
+
+def favicon_data_uri(svg: str) -> str:
+    """`svg` (the favicon's text) as a data: URI: whitespace collapsed, attribute quotes made single
+    (when the text has none) so that they need no escaping in the page's href="..."."""
+    text = " ".join(svg.split())
+    if "'" not in text:
+        text = text.replace('"', "'")
+    return "data:image/svg+xml," + urllib.parse.quote(text, safe=" /:=',;()<>")
+
+
+def inline_favicon(html: str, name: str, uri: str) -> str:
+    """`html` with its <link rel="icon"> to the SVG file `name` pointing at `uri` instead."""
+    return _ICON.sub(lambda m: f'<link rel="icon" href="{uri}">' if m[1] == name else m[0], html, count=1)

@@ -6,7 +6,8 @@ pymdownx.arithmatex (generic mode) leaves `\\(...\\)` / `\\[...\\]` in spans and
 "arithmatex", and this extension's postprocessor, the last to run on a page's HTML (markdown-exec
 output included), turns them into <math> elements. TeX it cannot convert is logged as a warning
 (which fails `mkdocs build --strict`) and left as it was. Notebook Markdown cells keep `$...$` /
-`$$...$$`; the page hook (pages.py) converts those with `render_notebook_math`.
+`$$...$$`; the page hook (pages.py) converts those with `render_notebook_math`. HTML a hook
+injects after Markdown ran (the claims table) renders its Markdown with `markdown_inline`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "MathError",
     "MathMLExtension",
     "makeExtension",
+    "markdown_inline",
     "render_arithmatex",
     "render_notebook_math",
     "tex_to_mathml",
@@ -39,7 +41,10 @@ _UNCONVERTED = re.compile(r">\\[A-Za-z]+<")  # latex2mathml keeps unknown comman
 _NAMESPACE = ' xmlns="http://www.w3.org/1998/Math/MathML"'
 _NOTEBOOK_MARKDOWN_CELL = re.compile(r'(<div class="jp-Cell jp-MarkdownCell.*?)(?=<div class="jp-Cell |\Z)', re.S)
 _CODE = re.compile(r"(<(pre|code)\b.*?</\2>)", re.S)
-_DOLLARS = re.compile(r"(?<![\\$])\$\$(?P<block>.+?)\$\$|(?<![\\$])\$(?P<inline>[^$\n]+?)\$(?!\d)", re.S)
+# inline math may wrap at a soft line break (one newline), never across a blank line
+_DOLLARS = re.compile(
+    r"(?<![\\$])\$\$(?P<block>.+?)\$\$|(?<![\\$])\$(?P<inline>(?:[^$\n]|\n(?![ \t]*\n))+?)\$(?!\d)", re.S
+)
 
 
 def _wrap(mathml: str, display: bool) -> str:
@@ -117,6 +122,29 @@ class MathMLExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         # priority 1: after raw HTML (30) is put back, so math inside markdown-exec output is included
         md.postprocessors.register(_MathMLPostprocessor(md), "vgdocs-mathml", 1)
+
+
+def markdown_inline(text: str, on_error: Callable[[MathError], None] | None = None) -> str:
+    """One paragraph of Markdown (emphasis, code, `$...$` math) as inline HTML, math as MathML, the
+    same path as a page's Markdown. Unconvertible math goes to `on_error` (default: a warning that
+    fails a strict build)."""
+    md = Markdown(
+        extensions=["pymdownx.arithmatex", MathMLExtension()],
+        extension_configs={"pymdownx.arithmatex": {"generic": True}},
+    )
+    if on_error is not None:
+        md.postprocessors.register(_Postprocess(on_error), "vgdocs-mathml", 1)
+    out = md.convert(text).strip()
+    return out[3:-4] if out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1 else out
+
+
+class _Postprocess(Postprocessor):
+    def __init__(self, on_error: Callable[[MathError], None]) -> None:
+        super().__init__()
+        self.on_error = on_error
+
+    def run(self, text: str) -> str:
+        return render_arithmatex(text, self.on_error)
 
 
 def makeExtension(**kwargs) -> MathMLExtension:

@@ -11,6 +11,7 @@ context is drift.py's job.)
   notebook pages lose their CDN <script>s, link one shared stylesheet instead of inlining it,
   get a download link to the .ipynb that mkdocs-jupyter copies beside them, and their links to
   other pages' source files (`../why.md`) become page URLs.
+- on_post_page: the SVG favicon inlined as a data: URI (conventions.py says why).
 - on_post_build: write that stylesheet.
 
 vgdocs modules are looked up at each event (not bound at import) because the serve hook may
@@ -30,7 +31,7 @@ from mkdocs.utils import get_relative_url, write_file
 log = logging.getLogger("mkdocs.plugins.vgdocs.hooks")
 
 _DOC_LINK = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)([^"#?]+\.(?:md|ipynb))(#[^"]*)?"')
-_state: dict[str, object] = {"page": None, "notebook_css": None, "dates": {}, "citation": {}}
+_state: dict[str, object] = {"page": None, "notebook_css": None, "dates": {}, "citation": {}, "favicon": None}
 
 
 class _NamePage(logging.Filter):
@@ -70,6 +71,7 @@ def on_config(config):
 def on_pre_build(*, config) -> None:
     """Forget the notebook stylesheet of a previous build (serve rebuilds in one process)."""
     _state["notebook_css"] = None
+    _state["favicon"] = None  # read again: `mkdocs serve` may have seen it change
     _module("vgdocs.publish.assets").reset()
 
 
@@ -138,6 +140,19 @@ def _with_download_link(html: str, src: str) -> str:
     )
     head, found, tail = html.partition("</h1>")
     return f"{head}</h1>{link}{tail}" if found else link + html
+
+
+def on_post_page(output: str, *, page, config) -> str:
+    """Point the page's <link rel="icon"> at the favicon's own SVG text (a data: URI), not the file."""
+    conventions = _module("vgdocs.publish.site.conventions")
+    icon = str(config.theme.get("favicon") or "")
+    path = posixpath.join(config.docs_dir, icon)
+    if not icon.endswith(".svg") or not posixpath.isfile(path):
+        return output  # Material's own PNG, or an icon from the theme: left as a file
+    if _state["favicon"] is None:
+        with open(path, encoding="utf-8") as f:
+            _state["favicon"] = conventions.favicon_data_uri(f.read())
+    return conventions.inline_favicon(output, posixpath.basename(icon), str(_state["favicon"]))
 
 
 def on_post_build(*, config) -> None:
