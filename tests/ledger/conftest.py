@@ -132,7 +132,7 @@ def run_env(extra: dict[str, str] | None = None, pythonpath: list[Path] | None =
 
 
 def mkdocs(
-    project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600
+    project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 2400
 ) -> subprocess.CompletedProcess:
     """Run `python -m mkdocs <args>` in `project`; output captured as text."""
     return subprocess.run(
@@ -154,7 +154,7 @@ def ledger_cli(project: Path, *args: str, env: dict[str, str] | None = None) -> 
         env=env or run_env(),
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=2400,
         check=False,
     )
 

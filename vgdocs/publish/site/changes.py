@@ -47,6 +47,8 @@ def history(root: str | Path, *, commits: int = 12) -> list[LedgerCommit] | None
             [
                 "git",
                 "log",
+                "--first-parent",  # main's own history: a merge shows what it brought in (vs its first parent)
+                "-m",
                 "-p",
                 "-U0",
                 "--no-color",
