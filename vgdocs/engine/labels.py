@@ -1,9 +1,10 @@
 """The one registry of reader-facing labels: what a page shows for an engine name.
 
 Activations and initialisers carry their labels beside their registries
-(`ACTIVATION_LABELS`, `INIT_LABELS`); this module joins them, adds the names experiments
-build from them (an activation with its initialiser), and lists the identifiers a built page
-must never show as a label (`IDENTIFIERS`, checked by tests/site/test_labels.py).
+(`ACTIVATION_LABELS`, `INIT_LABELS`); this module joins them, adds optimisers, recurrent cells
+and the fix names experiments use, builds "activation + initialiser" pairs (`setup_label`), and
+lists the identifiers a built page must never show as a label (`IDENTIFIERS`, checked on every
+built page by tests/site/test_labels.py).
 """
 
 from __future__ import annotations
@@ -40,13 +41,9 @@ LABELS: dict[str, str] = {
     "rnn": "RNN (tanh)",
     "lstm": "LSTM",
     "gru": "GRU",
-    # names experiments give to an activation/initialiser pair or a fix
+    # names experiments give to a fix (vgdocs.experiments.vs_exploding.FIXES)
     "relu_he": "ReLU + He",
-    "sigmoid_xavier": "sigmoid + Xavier",
-    "tanh_xavier": "tanh + Xavier",
     "batchnorm": "BatchNorm",
-    "layernorm": "LayerNorm",
-    "groupnorm": "GroupNorm",
 }
 
 # Every registry name whose label differs from it: shown on a page, it is code, not words.

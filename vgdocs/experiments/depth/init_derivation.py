@@ -11,6 +11,7 @@ from vgdocs.engine._checks import positive_int
 from vgdocs.engine.data import digits
 from vgdocs.engine.gains import GAIN_ACTIVATIONS, gain
 from vgdocs.engine.init import initialize
+from vgdocs.engine.labels import label
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.engine.optim import make_optimizer
 from vgdocs.experiments._core import Result, experiment
@@ -19,16 +20,10 @@ from vgdocs.publish.present.spec import Table
 
 __all__ = ["Gains", "Symmetry", "VarianceRules", "gains", "symmetry", "variance_rules"]
 
-LABEL = {
-    "linear": "linear",
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
-    "relu": "ReLU",
-    "leaky_relu": "leaky ReLU (slope 0.01)",
-    "selu": "SELU",
-}
+# Reader labels from the one registry; leaky ReLU's slope is named because its gain depends on it.
+LABEL = {a: label(a) for a in ("linear", "sigmoid", "tanh", "relu", "selu")} | {"leaky_relu": "leaky ReLU (slope 0.01)"}
 INITS = ("constant", "random")
-INIT_LABEL = {"constant": "every hidden weight 0.1", "random": "Xavier (normal)"}
+INIT_LABEL = {"constant": "every hidden weight 0.1", "random": label("xavier_normal")}
 
 
 # -- symmetry breaking -----------------------------------------------------------------------------

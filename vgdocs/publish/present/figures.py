@@ -84,6 +84,8 @@ def render_svg(f: Figure) -> str:
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
     height = (3.2 if ncols == 1 else 2.9) * nrows
+    if any(_slanted(_categories(p)) for p in f.panels):
+        height += 1.0  # room for the slanted names, so the axes keep their height
     with matplotlib.rc_context():
         # From matplotlib's defaults, not the process's rcParams: a notebook's `plt.rcParams.update`
         # must not leak into the site's figures (nor into the memo, whose key is the spec alone).
@@ -151,7 +153,14 @@ def _draw(ax, panel: Panel) -> None:
     for y, label in panel.hlines:
         ax.axhline(y, color=INK, linewidth=1.0, linestyle=(0, (4, 3)), alpha=0.7, label=label or None)
     if categories:
-        ax.set_xticks(np.arange(len(categories)), categories)
+        # Long names side by side run into each other: slant them (right end under the tick).
+        slant = _slanted(categories)
+        ax.set_xticks(
+            np.arange(len(categories)), categories, rotation=30 if slant else 0, ha="right" if slant else "center"
+        )
+        if slant:
+            for label in ax.get_xticklabels():
+                label.set_rotation_mode("anchor")
         ax.grid(False, axis="x")
     _scale(ax, panel)
     if panel.ylim is not None:
@@ -215,6 +224,11 @@ def _decade_label(value: float, _pos: int) -> str:
     if -2 <= exponent <= 3:
         return fmt(10.0**exponent)
     return "10" + str(exponent).translate(_SUPERSCRIPT)
+
+
+def _slanted(categories: list[str]) -> bool:
+    """True when category names are too long to stand side by side (they are drawn at 30 degrees)."""
+    return len(categories) > 3 and max(len(c) for c in categories) > 12
 
 
 def _categories(panel: Panel) -> list[str]:
