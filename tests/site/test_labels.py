@@ -21,10 +21,7 @@ from vgdocs.engine.labels import IDENTIFIERS, LABELS, label, setup_label
 CODE_TAGS = frozenset({"code", "pre", "kbd", "samp", "script", "style"})
 CODE_CLASSES = frozenset({"clipboard-copy-txt"})  # mkdocs-jupyter's hidden copy of a code cell
 # Pages whose offending text this branch may not edit, with the owner; each entry is a known gap.
-PENDING = {
-    "lab/gradient-flow/index.html": "docs/lab/gradient-flow.ipynb builds legend labels from identifiers "
-    '(f"{activation} + ..."): the notebook\'s owner relabels it with vgdocs.engine.labels.setup_label',
-}
+PENDING: dict[str, str] = {}  # page -> why it may still show an identifier (none today)
 TEXT_ATTRIBUTES = ("alt", "aria-label", "title")
 _IDENT = re.compile(
     r"(?<![\w-])(" + "|".join(sorted(map(re.escape, IDENTIFIERS), key=len, reverse=True)) + r")(?![\w-])"
