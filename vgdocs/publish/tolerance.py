@@ -49,7 +49,7 @@ def relative_change(old: float, new: float) -> float:
 
 
 def tolerances(path: str | os.PathLike[str] | None = None) -> dict[str, tuple[float, float]]:
-    """{experiment name: (rtol, atol)} from the tolerance file (default: this repository's); {} if absent."""
+    """{experiment or ledger key: (rtol, atol)} from the tolerance file (default: this repository's); {} if absent."""
     path = Path(path) if path is not None else _REPO_ROOT / TOLERANCE_FILE
     if not path.is_file():
         return {}
@@ -69,9 +69,13 @@ def tolerance_for(
 ) -> tuple[float, float]:
     """(rtol, atol) for one ledger key of `experiment` (its key segment): the entry in `table`, else the defaults.
 
-    A claim's verdict is never loosened: `...claim[id].holds` always gets the defaults.
+    An entry names either one ledger key (the whole key: one number of a result, e.g. one explorer cell)
+    or an experiment (every number it publishes); the key's own entry wins. A claim's verdict is never
+    loosened: `...claim[id].holds` always gets the defaults.
     """
     if not table or key.endswith(".holds"):
         return rtol, atol
+    if key in table:
+        return table[key]
     name = experiment.split("(", 1)[0]
     return table.get(name, (rtol, atol))
