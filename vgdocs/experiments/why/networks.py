@@ -147,11 +147,14 @@ class GradientFlow(Result):
         series = [Series(lab, k, self.ratios[i], "line") for i, lab in enumerate(self.labels)]
         for names, toy in self._toy_groups():
             series.append(Series("toy " + " and ".join(label(n) for n in names), k, toy, "dashed"))
+        falls = (
+            f"Sigmoid falls to {self.sigmoid_first_over_top:.1e} at layer 1; ReLU with Xavier init falls to "
+            f"{self.relu_xavier_first_over_top:.2g}; ReLU with He init ends at {self.relu_he_first_over_top:.2g}."
+        )
         return Figure(
             panels=(Panel(tuple(series), "hidden layer (1 = input side)", "‖δ_k‖ / ‖δ_top‖", logy=True),),
-            alt=f"Log-scale plot of the gradient norm at each of {self.depth} hidden layers relative to the top one. "
-            f"Sigmoid falls to {self.sigmoid_first_over_top:.1e} at layer 1; ReLU with Xavier init falls to "
-            f"{self.relu_xavier_first_over_top:.2g}; ReLU with He init ends at {self.relu_he_first_over_top:.2g}.",
+            alt=f"Log-scale plot of the gradient norm at each of {self.depth} hidden layers relative to the top "
+            f"one. {falls}",
             title="Scalar toy versus a real network",
         )
 
