@@ -10,6 +10,7 @@ import numpy as np
 from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
 from vgdocs.engine.nets.recurrent import RecurrentNet
 from vgdocs.engine.optim import clip_by_global_norm
+from vgdocs.engine.sequences import probe_sequence
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.reproductions._common import (
     GAMMA,
@@ -117,7 +118,7 @@ def pascanu(
             spectral_norm=margin / float(gammas[i]),
             seed=seed,
         )
-        lag_norms = net.gradients(x, y).lag_norms
+        lag_norms = probe_sequence(net, x, y).lag_norms
         ratio[i] = lag_norms / lag_norms[0]
     worst = np.max(ratio[:, 1:] / margin ** lags[1:].astype(float), axis=1)
     exploding = RecurrentNet(

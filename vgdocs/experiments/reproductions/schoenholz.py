@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from vgdocs.engine import theory
-from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
-from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine._checks import choice, finite_float, positive_int
+from vgdocs.engine.gaussian_probe import probe_gaussian
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.reproductions._common import (
     CHI,
@@ -123,16 +123,10 @@ def schoenholz(
     for i, s2 in enumerate(grid):
         logs = np.zeros(depth)
         for s in range(n_seeds):
-            rng = rng_from("seed", seed + s)
-            net = MLP(
-                [width] * (depth + 1) + [1],
-                "tanh",
-                init="lecun_normal",
-                init_gain=math.sqrt(s2),
-                bias_std=math.sqrt(sigma_b2),
-                seed=rng,
-            )
-            d = net.gradients(rng.standard_normal((batch, width)), rng.standard_normal((batch, 1))).delta_norms
+            gain, bias_std = math.sqrt(s2), math.sqrt(sigma_b2)
+            d = probe_gaussian(
+                "tanh", depth=depth, width=width, batch=batch, seed=seed + s, gain=gain, bias_std=bias_std
+            ).delta_norms
             logs += 2.0 * np.log(d) / n_seeds
         profile[i] = np.exp(logs - logs[-1])
     layers = np.arange(depth)
