@@ -10,7 +10,8 @@ import numpy as np
 
 from vgdocs.engine import theory
 from vgdocs.engine._checks import choice, finite_float, positive_int
-from vgdocs.engine.gaussian_probe import probe_gaussian
+from vgdocs.engine.gaussian_net import gaussian_mlp
+from vgdocs.engine.probe import probe
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.reproductions._common import (
     CHI,
@@ -124,9 +125,10 @@ def schoenholz(
         logs = np.zeros(depth)
         for s in range(n_seeds):
             gain, bias_std = math.sqrt(s2), math.sqrt(sigma_b2)
-            d = probe_gaussian(
+            setup = gaussian_mlp(
                 "tanh", depth=depth, width=width, batch=batch, seed=seed + s, gain=gain, bias_std=bias_std
-            ).delta_norms
+            )
+            d = probe(*setup).delta_norms
             logs += 2.0 * np.log(d) / n_seeds
         profile[i] = np.exp(logs - logs[-1])
     layers = np.arange(depth)

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
+from vgdocs.engine._checks import choice, finite_float, positive_int
 from vgdocs.engine.activations import ACTIVATIONS, activation
 from vgdocs.engine.diagnose import SATURATING, SATURATION_BANDS, saturated_fraction
+from vgdocs.engine.gaussian_net import gaussian_mlp
 from vgdocs.engine.init import INITIALIZERS
 from vgdocs.engine.labels import label, setup_label
 from vgdocs.engine.nets.mlp import MLP
@@ -34,10 +35,9 @@ def delta_profile(
 
     The batch is `batch` standard-normal inputs of `width` features with standard-normal targets and MSE.
     """
-    rng = rng_from("seed", seed)
-    net = MLP([width] + [width] * depth + [1], act, init=init, init_gain=gain, bias_std=bias_std, seed=rng)
-    x = rng.standard_normal((batch, width))
-    y = rng.standard_normal((batch, 1))
+    net, x, y = gaussian_mlp(
+        act, depth=depth, width=width, batch=batch, seed=seed, init=init, gain=gain, bias_std=bias_std
+    )
     with np.errstate(over="ignore", invalid="ignore"):
         p = net.gradients(x, y)
     return p.delta_norms, np.stack([t.u for t in p.hidden]), net
