@@ -1,5 +1,5 @@
 """What experiments probe beside vgdocs.engine.probe's own networks: a Gaussian MLP with a weight gain
-and a bias spread (`gaussian_mlp`, probed by `probe`) and a recurrent net the caller built
+and a bias spread (`mlp_at_init`, probed by `probe`) and a recurrent net the caller built
 (`probe_sequence`); both give a `Profile`."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vgdocs.engine.gaussian_net import gaussian_mlp
+from vgdocs.engine.at_init import mlp_at_init
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.engine.nets.recurrent import RecurrentNet
 from vgdocs.engine.probe import Profile, probe, probe_mlp, probe_recurrent
@@ -15,11 +15,11 @@ from vgdocs.engine.sequences import probe_sequence
 
 
 @pytest.mark.parametrize("layer", [0, 2, 4])
-def test_gaussian_mlp_probe_weight_gradient_norm_is_the_directional_finite_difference(layer):
+def test_mlp_at_init_probe_weight_gradient_norm_is_the_directional_finite_difference(layer):
     # |dL/dW| equals the slope of the loss along dL/dW / |dL/dW|, measured by central differences on a
     # network rebuilt from the same seed in the same draw order (network, inputs, targets)
     kw = dict(depth=4, width=8, batch=16, seed=5, gain=1.3, bias_std=0.2)
-    profile = probe(*gaussian_mlp("tanh", **kw))
+    profile = probe(*mlp_at_init("tanh", **kw))
     rng = np.random.default_rng(5)
     net = MLP([8] * 5 + [1], "tanh", init="lecun_normal", init_gain=1.3, bias_std=0.2, seed=rng)
     x, y = rng.standard_normal((16, 8)), rng.standard_normal((16, 1))
@@ -34,8 +34,8 @@ def test_gaussian_mlp_probe_weight_gradient_norm_is_the_directional_finite_diffe
     assert (up - down) / (2 * h) == pytest.approx(profile.grad_norms[layer], rel=1e-6)
 
 
-def test_gaussian_mlp_probe_at_unit_gain_without_bias_is_the_engine_mlp_probe():
-    ours = probe(*gaussian_mlp("relu", depth=6, width=16, batch=32, seed=2, init="xavier_normal"))
+def test_mlp_at_init_probe_at_unit_gain_without_bias_is_the_engine_mlp_probe():
+    ours = probe(*mlp_at_init("relu", depth=6, width=16, batch=32, seed=2, init="xavier_normal"))
     engine = probe_mlp("relu", depth=6, width=16, batch=32, seed=2, init="xavier_normal")
     assert isinstance(ours, Profile)
     np.testing.assert_array_equal(ours.delta_norms, engine.delta_norms)

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vgdocs.engine._checks import finite_float, positive_int, rng_from
+from vgdocs.engine._checks import finite_float, positive_int
+from vgdocs.engine.at_init import mlp_at_init
 from vgdocs.engine.data import digits
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.engine.optim import make_optimizer
@@ -113,9 +114,8 @@ def he(
     for init in HE_INITS:
         logs = np.zeros(depth)
         for s in range(n_seeds):
-            rng = rng_from("seed", seed + s)
-            net = MLP([width] * (depth + 1) + [1], "relu", init=init, seed=rng)
-            hidden = net.gradients(rng.standard_normal((batch, width)), rng.standard_normal((batch, 1))).hidden
+            net, x, y = mlp_at_init("relu", depth=depth, width=width, batch=batch, seed=seed + s, init=init)
+            hidden = net.gradients(x, y).hidden
             logs += np.log([t.z.var() for t in hidden]) / n_seeds
         signal.append(np.exp(logs - logs[0]))
         net = MLP([x_train.shape[1], *[width] * depth, 10], "relu", init=init, loss="softmax_ce", seed=seed)

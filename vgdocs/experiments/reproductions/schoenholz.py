@@ -10,7 +10,7 @@ import numpy as np
 
 from vgdocs.engine import theory
 from vgdocs.engine._checks import choice, finite_float, positive_int
-from vgdocs.engine.gaussian_net import gaussian_mlp
+from vgdocs.engine.at_init import mlp_at_init
 from vgdocs.engine.probe import probe
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.reproductions._common import (
@@ -125,7 +125,7 @@ def schoenholz(
         logs = np.zeros(depth)
         for s in range(n_seeds):
             gain, bias_std = math.sqrt(s2), math.sqrt(sigma_b2)
-            setup = gaussian_mlp(
+            setup = mlp_at_init(
                 "tanh", depth=depth, width=width, batch=batch, seed=seed + s, gain=gain, bias_std=bias_std
             )
             d = probe(*setup).delta_norms

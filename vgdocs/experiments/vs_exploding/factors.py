@@ -12,7 +12,7 @@ import numpy as np
 
 from vgdocs.engine import theory
 from vgdocs.engine._checks import choice, finite_float, positive_int
-from vgdocs.engine.gaussian_net import gaussian_mlp
+from vgdocs.engine.at_init import mlp_at_init
 from vgdocs.engine.probe import probe
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
@@ -152,9 +152,7 @@ def scale_sweep(
     for i in range(n_seeds):
         for j, s2 in enumerate(grid):
             gain, bias_std = float(np.sqrt(s2)), float(np.sqrt(sigma_b2))
-            setup = gaussian_mlp(
-                act, depth=depth, width=width, batch=batch, seed=seed + i, gain=gain, bias_std=bias_std
-            )
+            setup = mlp_at_init(act, depth=depth, width=width, batch=batch, seed=seed + i, gain=gain, bias_std=bias_std)
             d = probe(*setup).delta_norms
             logs[i, j] = np.log(d[0] / d[-1])
     measured = np.exp(logs.mean(axis=0))

@@ -14,8 +14,8 @@ import numpy as np
 
 from vgdocs.engine._checks import choice, finite_float, positive_int
 from vgdocs.engine.activations import ACTIVATIONS, activation
+from vgdocs.engine.at_init import mlp_at_init
 from vgdocs.engine.diagnose import SATURATING, SATURATION_BANDS, saturated_fraction
-from vgdocs.engine.gaussian_net import gaussian_mlp
 from vgdocs.engine.init import INITIALIZERS
 from vgdocs.engine.labels import label, setup_label
 from vgdocs.engine.nets.mlp import MLP
@@ -35,7 +35,7 @@ def delta_profile(
 
     The batch is `batch` standard-normal inputs of `width` features with standard-normal targets and MSE.
     """
-    net, x, y = gaussian_mlp(
+    net, x, y = mlp_at_init(
         act, depth=depth, width=width, batch=batch, seed=seed, init=init, gain=gain, bias_std=bias_std
     )
     with np.errstate(over="ignore", invalid="ignore"):
