@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vgdocs.engine import theory
 from vgdocs.engine._checks import choice, finite_float, positive_int
 from vgdocs.engine.activations import ACTIVATIONS, activation
 from vgdocs.engine.at_init import mlp_at_init
@@ -179,8 +180,8 @@ def gradient_flow(
             active = float(np.mean(u > 0))
     ratios_arr = np.array(ratios)
     toy_acts = tuple(dict.fromkeys(a for a, _ in nets))
-    steps = np.arange(depth - 1, -1, -1, dtype=np.float64)  # factors between layer k and the top
-    toy = np.array([activation(a).max_slope ** steps for a in toy_acts])
+    steps = range(depth - 1, -1, -1)  # factors between layer k and the top
+    toy = np.array([[theory.slope_bound(a, k) for k in steps] for a in toy_acts])
     return GradientFlow(
         seed=seed,
         depth=depth,
@@ -197,7 +198,7 @@ def gradient_flow(
         relu_he_first_over_top=firsts.get(("relu", "he_normal"), math.nan),
         relu_xavier_first_over_top=firsts.get(("relu", "xavier_normal"), math.nan),
         sigmoid_first_over_top=firsts.get(("sigmoid", "xavier_normal"), math.nan),
-        sigmoid_toy_first_over_top=activation("sigmoid").max_slope ** (depth - 1),
+        sigmoid_toy_first_over_top=theory.slope_bound("sigmoid", depth - 1),
     )
 
 
