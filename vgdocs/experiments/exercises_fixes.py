@@ -23,8 +23,8 @@ __all__ = ["ActivationExercises", "OptimiserExercises", "ResidualExercises", "ac
 class ActivationExercises(Result):
     """Slopes at a negative input: what each activation passes back for a unit that is 'off'."""
 
-    x: float
-    relu: float
+    x: float  # the input, below zero
+    relu: float  # each activation's slope at x
     leaky_relu: float
     elu: float
 
@@ -91,11 +91,11 @@ class OptimiserExercises(Result):
     """The first step SGD and Adam take on a tiny and on a normal gradient."""
 
     lr: float
-    tiny: float
-    normal: float
-    sgd_tiny: float
+    tiny: float  # a gradient far below the learning rate
+    normal: float  # a gradient of order one
+    sgd_tiny: float  # size of each optimiser's first step on each gradient
     sgd_normal: float
-    adam_tiny: float
+    adam_tiny: float  # about lr whatever the gradient's scale
     adam_normal: float
 
     def claims(self) -> list[Claim]:

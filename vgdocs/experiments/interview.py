@@ -12,6 +12,7 @@ import numpy as np
 
 from vgdocs.engine._checks import finite_float, positive_int, rng_from
 from vgdocs.engine.nets.recurrent import RecurrentNet
+from vgdocs.engine.sequences import probe_sequence
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.publish.present.spec import Table
 
@@ -71,7 +72,7 @@ def gated_memory(
     ]
     rel = []
     for _, net in nets:
-        lag = net.gradients(x, y).lag_norms
+        lag = probe_sequence(net, x, y).lag_norms
         rel.append(lag[lag_idx] / lag[0])
     relative = np.array(rel)
     return GatedMemory(

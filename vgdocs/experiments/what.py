@@ -72,6 +72,7 @@ class LayerMovement(Result):
 
     def claims(self) -> list[Claim]:
         """Under SGD the sigmoid net's first layer stays put and its loss stays near chance."""
+        after = f"after {self.steps} SGD steps"
         return [
             Claim(
                 "what-sgd-first-layer-still",
@@ -80,7 +81,7 @@ class LayerMovement(Result):
                 holds=self.sigmoid_last_over_first > 1e3 and self.relu_first > 100 * self.sigmoid_first,
                 evidence={"ratio": self.sigmoid_last_over_first, "relu_first": self.relu_first},
                 intervention="sigmoid + Xavier instead of ReLU + He; same data, depth, width, SGD recipe, seed",
-                scope=f"after {self.steps} SGD steps",
+                scope=after,
             ),
             Claim(
                 "what-sigmoid-near-chance",
@@ -92,7 +93,7 @@ class LayerMovement(Result):
                     "gap": float(abs(self.loss_end[0] - self.chance_loss)),
                     "ReLU": float(self.loss_end[1]),
                 },
-                scope=f"after {self.steps} SGD steps",
+                scope=after,
             ),
         ]
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from vgdocs.engine._checks import positive_int, rng_from
 from vgdocs.engine.nets.recurrent import RecurrentNet
+from vgdocs.engine.sequences import probe_sequence
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.experiments.why import delta_profile
 from vgdocs.publish.claims import Claim
@@ -149,7 +150,7 @@ def recurrent_lag(
     rng = rng_from("seed", seed)
     net = RecurrentNet("rnn", inputs, hidden, 1, seed=rng)
     x, y = rng.standard_normal((batch, steps, inputs)), rng.standard_normal((batch, 1))
-    lag = net.gradients(x, y).lag_norms
+    lag = probe_sequence(net, x, y).lag_norms
     rel = lag / lag[0]
     return RecurrentLag(
         seed=seed,

@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 
 from vgdocs.publish.present.style import INK, rc_params
 
@@ -172,23 +173,8 @@ def _number_ids(root: ET.Element, name: str) -> None:
 
 def _group_texts(el: ET.Element) -> None:
     """Consecutive <text> siblings with one style (a row of tick labels) share it from a <g>."""
-    out: list[ET.Element] = []
     text, g = f"{{{_NS['']}}}text", f"{{{_NS['']}}}g"
-    for child in el:
-        _group_texts(child)
-        style = child.get("style") if child.tag == text else None
-        last = out[-1] if out else None
-        if style and last is not None and last.tag == g and last.get("data-texts") == style:
-            del child.attrib["style"]
-            last.append(child)
-        elif style and last is not None and last.tag == text and last.get("style") == style:
-            group = ET.Element(g, {"data-texts": style})
-            del last.attrib["style"], child.attrib["style"]
-            group.extend([last, child])
-            out[-1] = group
-        else:
-            out.append(child)
-    el[:] = out
+    _group_runs(el, "style", "data-texts", joins=lambda e: e.tag == text, starts=lambda e: e.tag == text)
     for group in el.iter(g):
         if "data-texts" in group.attrib:
             group.set("style", group.attrib.pop("data-texts"))
@@ -196,17 +182,28 @@ def _group_texts(el: ET.Element) -> None:
 
 def _group_clipped(el: ET.Element) -> None:
     """Consecutive siblings clipped to the same axes go into one <g clip-path>: the reference once per panel."""
+    _group_runs(el, "clip-path", "clip-path", joins=lambda e: True, starts=lambda e: not e.tag.endswith("}g"))
+
+
+def _group_runs(
+    el: ET.Element, attr: str, mark: str, *, joins: Callable[[ET.Element], bool], starts: Callable[[ET.Element], bool]
+) -> None:
+    """Consecutive siblings with one value of `attr` move into a <g> that holds it once, as `mark`.
+
+    A sibling `joins` a run it follows (a group made here: its only attribute is `mark`); two
+    siblings that both `start` a run and agree make a new group. Depth first, every level."""
     out: list[ET.Element] = []
+    g = f"{{{_NS['']}}}g"
     for child in el:
-        _group_clipped(child)
-        clip = child.get("clip-path")
+        _group_runs(child, attr, mark, joins=joins, starts=starts)
+        value = child.get(attr) if joins(child) else None
         last = out[-1] if out else None
-        if clip and last is not None and last.tag.endswith("}g") and last.attrib == {"clip-path": clip}:
-            del child.attrib["clip-path"]
+        if value and last is not None and last.tag == g and last.attrib == {mark: value}:
+            del child.attrib[attr]
             last.append(child)
-        elif clip and last is not None and last.get("clip-path") == clip and not last.tag.endswith("}g"):
-            group = ET.Element(f"{{{_NS['']}}}g", {"clip-path": clip})
-            del last.attrib["clip-path"], child.attrib["clip-path"]
+        elif value and last is not None and starts(last) and last.get(attr) == value:
+            group = ET.Element(g, {mark: value})
+            del last.attrib[attr], child.attrib[attr]
             group.extend([last, child])
             out[-1] = group
         else:

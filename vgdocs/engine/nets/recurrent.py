@@ -66,11 +66,11 @@ class BPTT:
     batch mean); input_grad: dL/dx, shape (B, T, I); grads: dL/d(parameter) by name.
     """
 
-    loss: float | np.ndarray
+    loss: float | np.ndarray  # one per network when stacked
     output: np.ndarray
-    hidden: np.ndarray
-    hidden_grads: np.ndarray
-    input_grad: np.ndarray
+    hidden: np.ndarray  # (B, T, H)
+    hidden_grads: np.ndarray  # (B, T, H)
+    input_grad: np.ndarray  # (B, T, I)
     grads: dict[str, np.ndarray] = field(repr=False)
 
     @property

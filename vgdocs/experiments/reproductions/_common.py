@@ -105,14 +105,14 @@ BASES = {
 }
 
 
-def _claim(
+def compare(
     paper: str, claim: str, published: float | str, ours: float, criterion: Criterion, basis: str | None = None
 ) -> Claim:
     basis = choice("basis", basis or ("statement" if isinstance(published, str) else "source"), tuple(BASES))
     return Claim(paper, claim, published, float(ours), criterion, criterion.holds(float(ours), published), basis)
 
 
-def _claims_table(claims: Sequence[Claim], caption: str) -> Table:
+def claims_table(claims: Sequence[Claim], caption: str) -> Table:
     rows = tuple((c.claim, c.published, BASES[c.basis], c.ours, c.criterion.text(), c.agrees) for c in claims)
     return Table(
         ("claim", "reference", "reference is", "ours", "criterion", "agrees?"),
@@ -121,7 +121,7 @@ def _claims_table(claims: Sequence[Claim], caption: str) -> Table:
     )
 
 
-def _max_slope(name: str) -> tuple[float, float]:
+def numerical_max_slope(name: str) -> tuple[float, float]:
     """(max f'(x), argmax) of activation `name`, found by bounded numerical maximisation on [-5, 5]."""
     slope = activation(name).derivative
     best = minimize_scalar(
@@ -130,7 +130,7 @@ def _max_slope(name: str) -> tuple[float, float]:
     return -float(best.fun), float(best.x)
 
 
-_INIT_LABEL = {
+INIT_LABEL = {
     "standard": "standard",
     "xavier_uniform": "Xavier",
     "xavier_normal": "Xavier",
@@ -145,6 +145,14 @@ class PaperResult(Result):
     """A reproduction's Result: `rows` compares our numbers with the paper's; each row is also a page claim."""
 
     rows: tuple[Claim, ...]
+
+    def setting(self) -> str:
+        """What was run, in words: the caption of the comparison table."""
+        raise NotImplementedError(f"{type(self).__name__} must say what it ran")
+
+    def table(self, which: str | None = None) -> Table:
+        """The paper's statements beside our numbers, captioned with the setting."""
+        return claims_table(self.rows, self.setting())
 
     def claims(self) -> list[PageClaim]:
         """One claim per row: our number meets the row's criterion against its reference."""

@@ -10,14 +10,12 @@ from vgdocs.engine._checks import finite_float, positive_int, rng_from
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.reproductions._common import (
-    _INIT_LABEL,
-    Claim,
+    INIT_LABEL,
     Criterion,
     PaperResult,
-    _claim,
-    _claims_table,
+    compare,
 )
-from vgdocs.publish.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series
 
 # Glorot & Bengio (2010), "Understanding the difficulty of training deep feedforward neural
 # networks", sec. 4.2.1: the "standard" initialisation W ~ U[-1/sqrt(n), 1/sqrt(n)] gives
@@ -51,22 +49,20 @@ class GlorotVariance(PaperResult):
     weight_grad_var: np.ndarray
     backprop_shrink: np.ndarray
     weight_grad_factor: np.ndarray
-    rows: tuple[Claim, ...]
 
-    def table(self, which: str | None = None) -> Table:
-        """The claims for both initialisations."""
-        return _claims_table(
-            self.rows,
+    def setting(self) -> str:
+        """What was run (the table's caption)."""
+        return (
             f"{self.depth}-layer tanh network of width {self.width}, inputs "
             f"N(0, {self.input_std:g}²) so every unit sits in tanh's linear regime; "
-            f"{self.n_seeds} seeds, {self.batch} examples each.",
+            f"{self.n_seeds} seeds, {self.batch} examples each."
         )
 
     def figure(self, which: str | None = None) -> Figure:
         """Two panels: Var[dL/dz] and Var[dL/dW] per layer (log), one line per initialisation."""
         k = np.arange(1, self.depth + 1)
-        left = tuple(Series(_INIT_LABEL[i], k, self.backprop_var[j]) for j, i in enumerate(self.inits))
-        right = tuple(Series(_INIT_LABEL[i], k, self.weight_grad_var[j]) for j, i in enumerate(self.inits))
+        left = tuple(Series(INIT_LABEL[i], k, self.backprop_var[j]) for j, i in enumerate(self.inits))
+        right = tuple(Series(INIT_LABEL[i], k, self.weight_grad_var[j]) for j, i in enumerate(self.inits))
         return Figure(
             panels=(
                 Panel(left, "hidden layer (1 = input side)", "Var[∂L/∂z] / top layer", "back-propagated", logy=True),
@@ -121,11 +117,13 @@ def glorot(
     band = Criterion("relative", tolerance)
     claims = []
     for j, (init, published) in enumerate(zip(GLOROT_INITS, (GLOROT_STANDARD_N_VAR, GLOROT_XAVIER_N_VAR), strict=True)):
-        name = _INIT_LABEL[init]
+        name = INIT_LABEL[init]
         claims += [
-            _claim("glorot", f"{name}: n Var[W]", published, n_var[j], Criterion("relative", 0.05), "identity"),
-            _claim("glorot", f"{name}: Var[∂L/∂z], factor lost per layer going down", 1.0 / published, shrink[j], band),
-            _claim("glorot", f"{name}: Var[∂L/∂W], factor lost per layer going down", 1.0, w_factor[j], band),
+            compare("glorot", f"{name}: n Var[W]", published, n_var[j], Criterion("relative", 0.05), "identity"),
+            compare(
+                "glorot", f"{name}: Var[∂L/∂z], factor lost per layer going down", 1.0 / published, shrink[j], band
+            ),
+            compare("glorot", f"{name}: Var[∂L/∂W], factor lost per layer going down", 1.0, w_factor[j], band),
         ]
     return GlorotVariance(
         seed=seed,

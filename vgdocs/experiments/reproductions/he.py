@@ -6,21 +6,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vgdocs.engine._checks import finite_float, positive_int, rng_from
+from vgdocs.engine._checks import finite_float, positive_int
+from vgdocs.engine.at_init import mlp_at_init
 from vgdocs.engine.data import digits
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.engine.optim import make_optimizer
 from vgdocs.engine.train import train
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.reproductions._common import (
-    _INIT_LABEL,
-    Claim,
+    INIT_LABEL,
     Criterion,
     PaperResult,
-    _claim,
-    _claims_table,
+    compare,
 )
-from vgdocs.publish.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series
 
 # He, Zhang, Ren & Sun (2015), "Delving deep into rectifiers", sec. 2.2: with ReLU the variance of
 # a layer's responses is multiplied by n Var[w] / 2 per layer: 1 with their initialisation
@@ -59,15 +58,13 @@ class HeReLU(PaperResult):
     initial_loss: np.ndarray  # training-set loss before the first step
     final_loss: np.ndarray  # training-set loss after the last step
     loss_drop: np.ndarray  # 1 - final / initial, per init
-    rows: tuple[Claim, ...]
 
-    def table(self, which: str | None = None) -> Table:
-        """The variance and training claims."""
-        return _claims_table(
-            self.rows,
+    def setting(self) -> str:
+        """What was run (the table's caption)."""
+        return (
             f"{self.depth}-layer ReLU networks of width {self.width}. Variance over "
             f"{self.n_seeds} seeds of {self.batch} random inputs; training: SGD with momentum "
-            f"{self.momentum:g}, lr {self.lr:g}, {self.steps} steps of {self.batch_size} digits.",
+            f"{self.momentum:g}, lr {self.lr:g}, {self.steps} steps of {self.batch_size} digits."
         )
 
     def figure(self, which: str | None = None) -> Figure:
@@ -75,7 +72,7 @@ class HeReLU(PaperResult):
         k = np.arange(1, self.depth + 1)
         left, right = [], []
         for j, init in enumerate(self.inits):
-            name = _INIT_LABEL[init]
+            name = INIT_LABEL[init]
             left.append(Series(f"{name}, measured", k, self.signal_var[j]))
             left.append(Series(f"{name}, (n Var[w] / 2)^(l-1)", k, HE_FACTOR[init] ** (k - 1.0), "dashed"))
             right.append(Series(name, self.steps_recorded, self.loss[j]))
@@ -117,9 +114,8 @@ def he(
     for init in HE_INITS:
         logs = np.zeros(depth)
         for s in range(n_seeds):
-            rng = rng_from("seed", seed + s)
-            net = MLP([width] * (depth + 1) + [1], "relu", init=init, seed=rng)
-            hidden = net.gradients(rng.standard_normal((batch, width)), rng.standard_normal((batch, 1))).hidden
+            net, x, y = mlp_at_init("relu", depth=depth, width=width, batch=batch, seed=seed + s, init=init)
+            hidden = net.gradients(x, y).hidden
             logs += np.log([t.z.var() for t in hidden]) / n_seeds
         signal.append(np.exp(logs - logs[0]))
         net = MLP([x_train.shape[1], *[width] * depth, 10], "relu", init=init, loss="softmax_ce", seed=seed)
@@ -141,12 +137,12 @@ def he(
     final = np.array([h[3] for h in losses])
     drop = 1.0 - final / initial
     claims = [
-        _claim("he", f"{_INIT_LABEL[i]}: Var[z] per layer (ReLU)", HE_FACTOR[i], factor[j], Criterion("relative", 0.1))
+        compare("he", f"{INIT_LABEL[i]}: Var[z] per layer (ReLU)", HE_FACTOR[i], factor[j], Criterion("relative", 0.1))
         for j, i in enumerate(HE_INITS)
     ]
     claims += [
-        _claim("he", f"{depth} layers, Xavier: training loss drop", "stalls", drop[0], Criterion("at_most", 0.01)),
-        _claim("he", f"{depth} layers, He: training loss drop", "converges", drop[1], Criterion("at_least", 0.2)),
+        compare("he", f"{depth} layers, Xavier: training loss drop", "stalls", drop[0], Criterion("at_most", 0.01)),
+        compare("he", f"{depth} layers, He: training loss drop", "converges", drop[1], Criterion("at_least", 0.2)),
     ]
     return HeReLU(
         seed=seed,

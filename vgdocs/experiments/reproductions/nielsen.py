@@ -18,11 +18,9 @@ from vgdocs.experiments.reproductions._common import (
     GE,
     PRIME,
     SIGMA,
-    Claim,
     Criterion,
     PaperResult,
-    _claim,
-    _claims_table,
+    compare,
 )
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
@@ -69,16 +67,18 @@ class NielsenLayers(PaperResult):
     band: float
     mean_ratio: float  # geometric mean of every ratio we measured
     published_mean_ratio: float  # geometric mean of every ratio of Nielsen's numbers
-    rows: tuple[Claim, ...]
+
+    def setting(self) -> str:
+        """What was run (the table's caption)."""
+        return (
+            "Ratio of the bias-gradient norms of successive hidden layers "
+            f"(layer 1 next to the input); ours: geometric mean over {self.n_seeds} networks."
+        )
 
     def table(self, which: str | None = None) -> Table:
         """Default: the ratio claims. "norms": each layer's norm, his and ours."""
         if choice("which", which or "claims", ("claims", "norms")) == "claims":
-            return _claims_table(
-                self.rows,
-                "Ratio of the bias-gradient norms of successive hidden layers "
-                f"(layer 1 next to the input); ours: geometric mean over {self.n_seeds} networks.",
-            )
+            return super().table()
         rows = []
         for h, ours, his in zip(self.hidden_layers, self.norms, self.published_norms, strict=True):
             for layer, (o, p) in enumerate(zip(ours, his, strict=True), start=1):
@@ -97,12 +97,13 @@ class NielsenLayers(PaperResult):
             k = np.arange(1, h + 1)
             series.append(Series(f"ours, {h} hidden", k, ours, "line"))
             series.append(Series(f"Nielsen, {h} hidden", k, np.array(his), "markers"))
+        panel = Panel(tuple(series), "hidden layer (1 = next to the input)", "‖∂C/∂b‖", logy=True)
         return Figure(
-            panels=(Panel(tuple(series), "hidden layer (1 = next to the input)", "‖∂C/∂b‖", logy=True),),
+            panels=(panel,),
+            title="Nielsen's sigmoid networks, rerun on the digits",
             alt=f"Log-scale plot of the bias-gradient norm in each hidden layer of sigmoid networks with "
             f"{', '.join(str(h) for h in self.hidden_layers)} hidden layers. Our lines and Nielsen's markers "
             f"fall together, by a factor of about {1 / self.mean_ratio:.2g} per layer towards the input.",
-            title="Nielsen's sigmoid networks, rerun on the digits",
         )
 
 
@@ -157,7 +158,7 @@ def nielsen(
         for layer in range(h - 1):
             pair = f"‖{DELTA}{_sup(layer + 1)}‖ / ‖{DELTA}{_sup(layer + 2)}‖"
             claims.append(
-                _claim(
+                compare(
                     "nielsen",
                     f"{h} hidden layers: {pair}",
                     his[layer] / his[layer + 1],
@@ -200,14 +201,12 @@ class NielsenExercise(PaperResult):
     threshold_w: float  # smallest |w| for which the set is non-empty: 1 / max sigma'
     widest_at_w: float
     widest_width: float
-    rows: tuple[Claim, ...]
 
-    def table(self, which: str | None = None) -> Table:
-        """The three claims of the exercise."""
-        return _claims_table(
-            self.rows,
+    def setting(self) -> str:
+        """What was run (the table's caption)."""
+        return (
             "Nielsen's exercise, solved numerically (root finding and maximisation "
-            "on vgdocs' sigmoid; no closed form used).",
+            "on vgdocs' sigmoid; no closed form used)."
         )
 
     def figure(self, which: str | None = None) -> Figure:
@@ -253,21 +252,21 @@ def nielsen_exercise(w_max: float = 20.0, points: int = 161, *, seed: int = 0) -
     best = minimize_scalar(lambda w: -width(w), bounds=(threshold, w_max), method="bounded", options={"xatol": 1e-10})
     grid = np.linspace(1.0, w_max, points)
     claims = (
-        _claim(
+        compare(
             "nielsen",
             f"smallest |w| with |w {SIGMA}{PRIME}| {GE} 1 possible",
             NIELSEN_THRESHOLD_W,
             threshold,
             Criterion("absolute", 0.005),
         ),
-        _claim(
+        compare(
             "nielsen",
             "|w| where the input range is widest",
             NIELSEN_WIDEST_AT_W,
             float(best.x),
             Criterion("absolute", 0.05),
         ),
-        _claim("nielsen", "widest input range", NIELSEN_WIDEST_WIDTH, -float(best.fun), Criterion("absolute", 0.005)),
+        compare("nielsen", "widest input range", NIELSEN_WIDEST_WIDTH, -float(best.fun), Criterion("absolute", 0.005)),
     )
     return NielsenExercise(
         seed=seed,

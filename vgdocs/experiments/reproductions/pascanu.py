@@ -10,20 +10,19 @@ import numpy as np
 from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
 from vgdocs.engine.nets.recurrent import RecurrentNet
 from vgdocs.engine.optim import clip_by_global_norm
+from vgdocs.engine.sequences import probe_sequence
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.reproductions._common import (
     GAMMA,
     LE,
     PRIME,
     SIGMA,
-    Claim,
     Criterion,
     PaperResult,
-    _claim,
-    _claims_table,
-    _max_slope,
+    compare,
+    numerical_max_slope,
 )
-from vgdocs.publish.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series
 
 # Pascanu, Mikolov & Bengio (2013), "On the difficulty of training recurrent neural networks",
 # sec. 2.1: the gradient through time vanishes if the largest singular value of W_hh is below
@@ -55,15 +54,13 @@ class PascanuChecks(PaperResult):
     norm_after: float
     cosine: float  # between the clipped and the original gradient
     untouched_change: float  # largest entry change when the threshold is above the norm
-    rows: tuple[Claim, ...]
 
-    def table(self, which: str | None = None) -> Table:
-        """The condition and clipping claims."""
-        return _claims_table(
-            self.rows,
+    def setting(self) -> str:
+        """What was run (the table's caption)."""
+        return (
             f"Vanilla RNNs of {self.hidden} units on {self.length}-step sequences, "
             f"{SIGMA}_max(W_hh) = {self.margin:g}/{GAMMA}; clipping on one gradient of an "
-            "exploding ReLU RNN.",
+            "exploding ReLU RNN."
         )
 
     def figure(self, which: str | None = None) -> Figure:
@@ -108,7 +105,7 @@ def pascanu(
     rng = rng_from("seed", seed)
     x, y = rng.standard_normal((batch, length, 1)), rng.standard_normal((batch, 1))
     lags = np.arange(length)
-    gammas = np.array([_max_slope(n)[0] for n in names])
+    gammas = np.array([numerical_max_slope(n)[0] for n in names])
     ratio = np.empty((len(names), length))
     for i, name in enumerate(names):
         net = RecurrentNet(
@@ -121,7 +118,7 @@ def pascanu(
             spectral_norm=margin / float(gammas[i]),
             seed=seed,
         )
-        lag_norms = net.gradients(x, y).lag_norms
+        lag_norms = probe_sequence(net, x, y).lag_norms
         ratio[i] = lag_norms / lag_norms[0]
     worst = np.max(ratio[:, 1:] / margin ** lags[1:].astype(float), axis=1)
     exploding = RecurrentNet(
@@ -137,7 +134,7 @@ def pascanu(
     kept, _ = clip_by_global_norm(grads, before / clip_fraction)
     untouched = float(max(np.max(np.abs(k - g)) for k, g in zip(kept, grads, strict=True)))
     claims = [
-        _claim(
+        compare(
             "pascanu",
             f"{GAMMA} = max |f{PRIME}| for {n}",
             PASCANU_GAMMA[n],
@@ -148,7 +145,7 @@ def pascanu(
         for i, n in enumerate(names)
     ]
     claims += [
-        _claim(
+        compare(
             "pascanu",
             f"{n}: gradient at lag t / {margin:g}^t, largest over t",
             f"{LE} 1",
@@ -159,7 +156,7 @@ def pascanu(
         for i, n in enumerate(names)
     ]
     claims += [
-        _claim(
+        compare(
             "pascanu",
             f"norm after clipping at {clip_fraction:g} of the norm (rule: the threshold)",
             clip_threshold,
@@ -167,7 +164,7 @@ def pascanu(
             Criterion("relative", 1e-12),
             "identity",
         ),
-        _claim(
+        compare(
             "pascanu",
             "cosine between clipped and original gradient",
             1.0,
@@ -175,7 +172,7 @@ def pascanu(
             Criterion("absolute", 1e-12),
             "identity",
         ),
-        _claim(
+        compare(
             "pascanu",
             "largest change to a gradient below the threshold",
             0.0,

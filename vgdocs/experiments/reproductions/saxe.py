@@ -12,13 +12,11 @@ from vgdocs.engine._checks import choice, positive_int, rng_from
 from vgdocs.engine.init import initialize
 from vgdocs.experiments._core import ROUNDING, experiment
 from vgdocs.experiments.reproductions._common import (
-    _INIT_LABEL,
+    INIT_LABEL,
     TIMES,
-    Claim,
     Criterion,
     PaperResult,
-    _claim,
-    _claims_table,
+    compare,
 )
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
@@ -47,16 +45,18 @@ class SaxeIsometry(PaperResult):
     farthest: np.ndarray
     mean_square: np.ndarray
     singular_values: np.ndarray  # (inits, width) at the deepest depth, largest first
-    rows: tuple[Claim, ...]
+
+    def setting(self) -> str:
+        """What was run (the table's caption)."""
+        return (
+            f"Products of square {self.width}{TIMES}{self.width} weight matrices "
+            "(a deep linear network's input-output map)."
+        )
 
     def table(self, which: str | None = None) -> Table:
         """Default: the claims. "depths": spread and mean square per depth for both inits."""
         if choice("which", which or "claims", ("claims", "depths")) == "claims":
-            return _claims_table(
-                self.rows,
-                f"Products of square {self.width}{TIMES}{self.width} weight matrices "
-                "(a deep linear network's input-output map).",
-            )
+            return super().table()
         rows = tuple(
             (int(d), *(float(v) for j in range(len(self.inits)) for v in (self.spread[j, i], self.mean_square[j, i])))
             for i, d in enumerate(self.depths)
@@ -64,8 +64,8 @@ class SaxeIsometry(PaperResult):
         heads = ["depth"]
         for init in self.inits:
             heads += [
-                f"{_INIT_LABEL[init]}: log10(largest / smallest singular value)",
-                f"{_INIT_LABEL[init]}: mean squared singular value",
+                f"{INIT_LABEL[init]}: log10(largest / smallest singular value)",
+                f"{INIT_LABEL[init]}: mean squared singular value",
             ]
         return Table(
             tuple(heads),
@@ -78,7 +78,7 @@ class SaxeIsometry(PaperResult):
     def figure(self, which: str | None = None) -> Figure:
         """Sorted singular values at the deepest depth, both initialisations, log scale."""
         rank = np.arange(1, self.width + 1)
-        series = tuple(Series(_INIT_LABEL[init], rank, self.singular_values[j]) for j, init in enumerate(self.inits))
+        series = tuple(Series(INIT_LABEL[init], rank, self.singular_values[j]) for j, init in enumerate(self.inits))
         deepest = int(self.depths[-1])
         return Figure(
             panels=(Panel(series, "rank", "singular value", f"product of {deepest} matrices", logy=True),),
@@ -114,7 +114,7 @@ def saxe(depths: Sequence[int] = (1, 2, 4, 8), width: int = 64, *, seed: int = 0
     spread[np.abs(spread) < ROUNDING] = 0.0
     rises = float(np.mean(np.diff(spread[1]) > 0))
     claims = (
-        _claim(
+        compare(
             "saxe",
             "orthogonal: singular value farthest from 1, any depth",
             SAXE_SINGULAR_VALUE,
@@ -122,7 +122,7 @@ def saxe(depths: Sequence[int] = (1, 2, 4, 8), width: int = 64, *, seed: int = 0
             Criterion("absolute", 1e-10),
             "identity",
         ),
-        _claim(
+        compare(
             "saxe",
             "Gaussian: share of depth steps at which the spread grows",
             "spreads with depth",

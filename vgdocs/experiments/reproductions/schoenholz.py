@@ -9,18 +9,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from vgdocs.engine import theory
-from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
-from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine._checks import choice, finite_float, positive_int
+from vgdocs.engine.at_init import mlp_at_init
+from vgdocs.engine.probe import probe
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.reproductions._common import (
     CHI,
     MINUS,
     SIGMA,
-    Claim,
     Criterion,
     PaperResult,
-    _claim,
-    _claims_table,
+    compare,
 )
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
@@ -53,7 +52,6 @@ class MeanFieldProfile(PaperResult):
     measured_depth_scale: np.ndarray  # the same from the measured factor
     profile: np.ndarray
     predicted: np.ndarray
-    rows: tuple[Claim, ...]
 
     def table(self, which: str | None = None) -> Table:
         """Default: the critical point and one chi_1 claim per weight variance. "depth": the depth scales."""
@@ -76,11 +74,14 @@ class MeanFieldProfile(PaperResult):
                 caption=f"Depth scale in layers: the gradient's squared norm changes by a factor e every "
                 f"that many layers (negative: it grows). Our networks have {self.depth} layers.",
             )
-        return _claims_table(
-            self.rows,
+        return super().table()
+
+    def setting(self) -> str:
+        """What was run (the table's caption)."""
+        return (
             f"tanh networks, {self.depth} layers of width {self.width}, "
             f"{SIGMA}_b² = {self.sigma_b2:g}; {CHI}₁ multiplies ‖∂L/∂z‖² at every layer. "
-            f"Measured: a straight-line fit to log ‖∂L/∂z^l‖² over {self.n_seeds} seeds.",
+            f"Measured: a straight-line fit to log ‖∂L/∂z^l‖² over {self.n_seeds} seeds."
         )
 
     def figure(self, which: str | None = None) -> Figure:
@@ -123,16 +124,11 @@ def schoenholz(
     for i, s2 in enumerate(grid):
         logs = np.zeros(depth)
         for s in range(n_seeds):
-            rng = rng_from("seed", seed + s)
-            net = MLP(
-                [width] * (depth + 1) + [1],
-                "tanh",
-                init="lecun_normal",
-                init_gain=math.sqrt(s2),
-                bias_std=math.sqrt(sigma_b2),
-                seed=rng,
+            gain, bias_std = math.sqrt(s2), math.sqrt(sigma_b2)
+            setup = mlp_at_init(
+                "tanh", depth=depth, width=width, batch=batch, seed=seed + s, gain=gain, bias_std=bias_std
             )
-            d = net.gradients(rng.standard_normal((batch, width)), rng.standard_normal((batch, 1))).delta_norms
+            d = probe(*setup).delta_norms
             logs += 2.0 * np.log(d) / n_seeds
         profile[i] = np.exp(logs - logs[-1])
     layers = np.arange(depth)
@@ -142,7 +138,7 @@ def schoenholz(
     with np.errstate(divide="ignore"):  # a factor of exactly 1 has an infinite depth scale
         scales = -1.0 / np.log(chi), -1.0 / np.log(measured)
     claims = [
-        _claim(
+        compare(
             "schoenholz",
             f"critical {SIGMA}_w² for tanh, {SIGMA}_b² = {sigma_b2:g}",
             SCHOENHOLZ_CRITICAL_SW2,
@@ -151,7 +147,7 @@ def schoenholz(
         )
     ]
     claims += [
-        _claim(
+        compare(
             "schoenholz",
             f"{SIGMA}_w² = {s2:g}: per-layer factor (reference: {CHI}₁ from their formula, evaluated here)",
             float(chi[i]),

@@ -86,10 +86,10 @@ def scoreboard(*, seed: int = 0) -> Scoreboard:
     source = [c for c in rows if c.basis == "source"]
     return Scoreboard(
         seed=seed,
+        disagreements=tuple(f"{SOURCES[c.paper]}: {c.claim}" for c in rows if not c.agrees),
         papers=papers,
         checked=checked,
         met=met,
         total_source=len(source),
         total_source_met=sum(c.agrees for c in source),
-        disagreements=tuple(f"{SOURCES[c.paper]}: {c.claim}" for c in rows if not c.agrees),
     )

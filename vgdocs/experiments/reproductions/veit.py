@@ -11,13 +11,11 @@ from vgdocs.engine._checks import finite_float, positive_int, rng_from
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.experiments._core import experiment, within_rounding
 from vgdocs.experiments.reproductions._common import (
-    Claim,
     Criterion,
     PaperResult,
-    _claim,
-    _claims_table,
+    compare,
 )
-from vgdocs.publish.present.spec import Figure, Panel, Series, Table
+from vgdocs.publish.present.spec import Figure, Panel, Series
 
 # Veit, Wilber & Belongie (2016), "Residual networks behave like ensembles of relatively shallow
 # networks", sec. 5 and fig. 6: the 110-layer ResNet has 54 residual modules; most of its gradient
@@ -55,15 +53,13 @@ class ResidualPaths(PaperResult):
     # published only as decomposition_bound (its last digits differ between CPUs)
     decomposition_error: float = field(metadata={"ledger": False})
     decomposition_bound: float  # ROUNDING when the error is rounding, else the error
-    rows: tuple[Claim, ...]
 
-    def table(self, which: str | None = None) -> Table:
-        """The claims."""
-        return _claims_table(
-            self.rows,
+    def setting(self) -> str:
+        """What was run (the table's caption)."""
+        return (
             f"Residual MLP with {self.modules} blocks (ReLU after BatchNorm on each "
             f"branch), width {self.width}, batch {self.batch}; {self.samples} sampled paths per "
-            f"length; effective range: the central {self.mass:.0%} of the gradient.",
+            f"length; effective range: the central {self.mass:.0%} of the gradient."
         )
 
     def figure(self, which: str | None = None) -> Figure:
@@ -178,7 +174,7 @@ def veit(
     lo, hi = VEIT_EFFECTIVE_MODULES
     close = Criterion("absolute", float(tolerance))
     claims = (
-        _claim(
+        compare(
             "veit",
             f"mean path length, {modules} modules (binomial)",
             VEIT_MODULES / 2,
@@ -186,15 +182,15 @@ def veit(
             Criterion("absolute", 1e-9),
             "identity",
         ),
-        _claim(
+        compare(
             "veit",
             "gradient per path falls geometrically: R² of the log-linear fit",
             "exponential decay",
             r2,
             Criterion("at_least", 0.9),
         ),
-        _claim("veit", "shortest effective path (modules)", lo, effective[0], close),
-        _claim("veit", "longest effective path (modules)", hi, effective[1], close),
+        compare("veit", "shortest effective path (modules)", lo, effective[0], close),
+        compare("veit", "longest effective path (modules)", hi, effective[1], close),
     )
     return ResidualPaths(
         seed=seed,

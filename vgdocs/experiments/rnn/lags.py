@@ -9,6 +9,7 @@ import numpy as np
 
 from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
 from vgdocs.engine.nets.recurrent import RecurrentNet
+from vgdocs.engine.sequences import probe_sequence
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
@@ -192,7 +193,7 @@ def spectral_sweep(
             net = RecurrentNet(
                 "rnn", 1, hidden, 1, nonlinearity=name, recurrent_init="orthogonal", spectral_norm=float(s), seed=seed
             )
-            lag_norms = net.gradients(x, y).lag_norms
+            lag_norms = probe_sequence(net, x, y).lag_norms
             ratio[i, j] = lag_norms / lag_norms[0]
     bound_factor = norms[None, :] * gammas[:, None]
     bound = bound_factor[:, :, None] ** lags

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from vgdocs.engine import theory
-from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
-from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine._checks import choice, finite_float, positive_int
+from vgdocs.engine.at_init import mlp_at_init
+from vgdocs.engine.probe import probe
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
@@ -150,17 +151,9 @@ def scale_sweep(
     logs = np.zeros((n_seeds, grid.size))
     for i in range(n_seeds):
         for j, s2 in enumerate(grid):
-            rng = rng_from("seed", seed + i)
-            net = MLP(
-                [width] + [width] * depth + [1],
-                act,
-                init="lecun_normal",
-                init_gain=float(np.sqrt(s2)),
-                bias_std=float(np.sqrt(sigma_b2)),
-                seed=rng,
-            )
-            x, y = rng.standard_normal((batch, width)), rng.standard_normal((batch, 1))
-            d = net.gradients(x, y).delta_norms
+            gain, bias_std = float(np.sqrt(s2)), float(np.sqrt(sigma_b2))
+            setup = mlp_at_init(act, depth=depth, width=width, batch=batch, seed=seed + i, gain=gain, bias_std=bias_std)
+            d = probe(*setup).delta_norms
             logs[i, j] = np.log(d[0] / d[-1])
     measured = np.exp(logs.mean(axis=0))
     chi = np.array([theory.chi_1(act, float(s2), sigma_b2) for s2 in grid])

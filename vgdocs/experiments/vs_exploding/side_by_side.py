@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs.engine._checks import choice, positive_int, rng_from
-from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine._checks import choice, positive_int
+from vgdocs.engine.at_init import mlp_at_init
 from vgdocs.engine.optim import clip_by_global_norm
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.publish.claims import Claim
@@ -100,15 +100,13 @@ class Fixes(Result):
 
 def _first_over_top(setup: dict, fix: str, *, depth: int, width: int, batch: int, seed: int) -> float:
     """||delta_1|| / ||delta_top|| of one freshly initialised network with `fix` applied."""
-    rng = rng_from("seed", seed)
     act, init, gain = setup["activation"], setup["init"], setup["init_gain"]
     norm = None
     if fix == "relu_he":
         act, init, gain = "relu", "he_normal", 1.0
     elif fix == "batchnorm":
         norm = "batch"
-    net = MLP([width] + [width] * depth + [1], act, init=init, init_gain=gain, norm=norm, seed=rng)
-    x, y = rng.standard_normal((batch, width)), rng.standard_normal((batch, 1))
+    net, x, y = mlp_at_init(act, depth=depth, width=width, batch=batch, seed=seed, init=init, gain=gain, norm=norm)
     p = net.gradients(x, y)
     hidden = [t.delta for t in p.hidden]
     if fix == "clip":  # clipping rescales every layer's gradient by the same factor

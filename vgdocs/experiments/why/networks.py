@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
+from vgdocs.engine import theory
+from vgdocs.engine._checks import choice, finite_float, positive_int
 from vgdocs.engine.activations import ACTIVATIONS, activation
+from vgdocs.engine.at_init import mlp_at_init
 from vgdocs.engine.diagnose import SATURATING, SATURATION_BANDS, saturated_fraction
 from vgdocs.engine.init import INITIALIZERS
 from vgdocs.engine.labels import label, setup_label
@@ -34,10 +36,9 @@ def delta_profile(
 
     The batch is `batch` standard-normal inputs of `width` features with standard-normal targets and MSE.
     """
-    rng = rng_from("seed", seed)
-    net = MLP([width] + [width] * depth + [1], act, init=init, init_gain=gain, bias_std=bias_std, seed=rng)
-    x = rng.standard_normal((batch, width))
-    y = rng.standard_normal((batch, 1))
+    net, x, y = mlp_at_init(
+        act, depth=depth, width=width, batch=batch, seed=seed, init=init, gain=gain, bias_std=bias_std
+    )
     with np.errstate(over="ignore", invalid="ignore"):
         p = net.gradients(x, y)
     return p.delta_norms, np.stack([t.u for t in p.hidden]), net
@@ -147,11 +148,14 @@ class GradientFlow(Result):
         series = [Series(lab, k, self.ratios[i], "line") for i, lab in enumerate(self.labels)]
         for names, toy in self._toy_groups():
             series.append(Series("toy " + " and ".join(label(n) for n in names), k, toy, "dashed"))
+        falls = (
+            f"Sigmoid falls to {self.sigmoid_first_over_top:.1e} at layer 1; ReLU with Xavier init falls to "
+            f"{self.relu_xavier_first_over_top:.2g}; ReLU with He init ends at {self.relu_he_first_over_top:.2g}."
+        )
         return Figure(
             panels=(Panel(tuple(series), "hidden layer (1 = input side)", "‖δ_k‖ / ‖δ_top‖", logy=True),),
-            alt=f"Log-scale plot of the gradient norm at each of {self.depth} hidden layers relative to the top one. "
-            f"Sigmoid falls to {self.sigmoid_first_over_top:.1e} at layer 1; ReLU with Xavier init falls to "
-            f"{self.relu_xavier_first_over_top:.2g}; ReLU with He init ends at {self.relu_he_first_over_top:.2g}.",
+            alt=f"Log-scale plot of the gradient norm at each of {self.depth} hidden layers relative to the top "
+            f"one. {falls}",
             title="Scalar toy versus a real network",
         )
 
@@ -176,8 +180,8 @@ def gradient_flow(
             active = float(np.mean(u > 0))
     ratios_arr = np.array(ratios)
     toy_acts = tuple(dict.fromkeys(a for a, _ in nets))
-    steps = np.arange(depth - 1, -1, -1, dtype=np.float64)  # factors between layer k and the top
-    toy = np.array([activation(a).max_slope ** steps for a in toy_acts])
+    steps = range(depth - 1, -1, -1)  # factors between layer k and the top
+    toy = np.array([[theory.slope_bound(a, k) for k in steps] for a in toy_acts])
     return GradientFlow(
         seed=seed,
         depth=depth,
@@ -194,7 +198,7 @@ def gradient_flow(
         relu_he_first_over_top=firsts.get(("relu", "he_normal"), math.nan),
         relu_xavier_first_over_top=firsts.get(("relu", "xavier_normal"), math.nan),
         sigmoid_first_over_top=firsts.get(("sigmoid", "xavier_normal"), math.nan),
-        sigmoid_toy_first_over_top=activation("sigmoid").max_slope ** (depth - 1),
+        sigmoid_toy_first_over_top=theory.slope_bound("sigmoid", depth - 1),
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vgdocs.engine import theory
 from vgdocs.engine._checks import choice, finite_float, positive_int
 from vgdocs.engine.activations import ACTIVATIONS, activation, sigmoid
 from vgdocs.engine.labels import label
@@ -229,8 +230,9 @@ def slope_bound(
     """The product of n maximal slopes of `activation_name` for n in `depths`, and lr times it."""
     depths_arr = np.array([positive_int("depths[]", n) for n in depths])
     lr = finite_float("lr", lr, positive=True)
-    s = activation(choice("activation_name", activation_name, ACTIVATIONS)).max_slope
-    bound = s ** depths_arr.astype(np.float64)
+    act = activation(choice("activation_name", activation_name, ACTIVATIONS))
+    s = act.max_slope
+    bound = np.array([theory.slope_bound(act, int(n)) for n in depths_arr])
     return SlopeBound(
         seed=seed,
         activation=activation_name,
@@ -238,7 +240,7 @@ def slope_bound(
         depths=depths_arr,
         bound=bound,
         lr=lr,
-        effective_lr=lr * bound,
+        effective_lr=np.array([theory.effective_learning_rate(lr, act, int(n)) for n in depths_arr]),
         layers_per_decade=math.log(10.0) / -math.log(s) if s < 1 else math.inf,
-        bound_at_10=s**10,
+        bound_at_10=theory.slope_bound(act, 10),
     )

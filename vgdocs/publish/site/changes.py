@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vgdocs.publish import ledger
 from vgdocs.publish.present.numbers import fmt
+from vgdocs.publish.site import conventions
 
 __all__ = ["LedgerCommit", "history", "markdown", "repo_url"]
 
@@ -42,27 +42,19 @@ class LedgerCommit:
 
 def history(root: str | Path, *, commits: int = 12) -> list[LedgerCommit] | None:
     """The latest `commits` commits that changed ledger/published.tsv, newest first; None without git."""
-    try:
-        out = subprocess.run(
-            [
-                "git",
-                "log",
-                "--first-parent",  # main's own history: a merge shows what it brought in (vs its first parent)
-                "-m",
-                "-p",
-                "-U0",
-                "--no-color",
-                "--format=@@@%H %ct %s",
-                f"-n{commits}",
-                "--",
-                ledger.LEDGER_FILE,
-            ],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
+    out = conventions.git_log(
+        root,
+        "--first-parent",  # main's own history: a merge shows what it brought in (vs its first parent)
+        "-m",
+        "-p",
+        "-U0",
+        "--no-color",
+        "--format=@@@%H %ct %s",
+        f"-n{commits}",
+        "--",
+        ledger.LEDGER_FILE,
+    )
+    if out is None:
         return None
     found: list[LedgerCommit] = []
     for chunk in out.split("@@@")[1:]:

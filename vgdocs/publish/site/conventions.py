@@ -23,21 +23,22 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["bibtex", "citation", "favicon_data_uri", "git_dates", "inline_favicon", "updated_html"]
+__all__ = ["bibtex", "citation", "favicon_data_uri", "git_dates", "git_log", "inline_favicon", "updated_html"]
+
+
+def git_log(root: str | Path, *args: str) -> str | None:
+    """The output of `git log *args` run in `root`; None outside a git checkout or without git."""
+    try:
+        return subprocess.run(["git", "log", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
 
 
 def git_dates(root: str | Path, folder: str = "docs") -> dict[str, int]:
     """{path under `folder`: unix time it last changed on this branch (first-parent history, so a merge
     dates what it brought in)}; empty outside a git checkout."""
-    try:
-        out = subprocess.run(
-            ["git", "log", "--first-parent", "-m", "--format=@%ct", "--name-only", "--no-renames", "--", folder],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
+    out = git_log(root, "--first-parent", "-m", "--format=@%ct", "--name-only", "--no-renames", "--", folder)
+    if out is None:
         return {}
     dates: dict[str, int] = {}
     stamp = 0

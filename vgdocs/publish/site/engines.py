@@ -252,18 +252,10 @@ def report_markdown(path: str | os.PathLike[str] | None = None) -> str:
             for page, sides in sorted(pages.items()):
                 cells = [", ".join(f"{k} {v}" for k, v in sides[side].items() if v) for side in (first, other)]
                 lines.append(f"| {page} | {cells[0]} | {cells[1]} |")
-        missing = cmp["lists"]["only_a"]
-        if missing:
-            shown = ", ".join(f"`{m}`" for m in missing[:12])
-            lines += [
-                "",
-                f"Only {first} wrote: {shown}" + (f" and {len(missing) - 12} more." if len(missing) > 12 else "."),
-            ]
-        extra = cmp["lists"]["only_b"]
-        if extra:
-            shown = ", ".join(f"`{m}`" for m in extra[:12])
-            lines += [
-                "",
-                f"Only {other} wrote: {shown}" + (f" and {len(extra) - 12} more." if len(extra) > 12 else "."),
-            ]
+        for side, writer in (("only_a", first), ("only_b", other)):
+            wrote = cmp["lists"][side]
+            if wrote:
+                shown = ", ".join(f"`{m}`" for m in wrote[:12])
+                more = f" and {len(wrote) - 12} more." if len(wrote) > 12 else "."
+                lines += ["", f"Only {writer} wrote: {shown}{more}"]
     return "\n".join(lines)
