@@ -1,0 +1,35 @@
+"""The engine's probe: one pass at initialisation, read back against the network's own taps."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.probe import probe, probe_mlp
+
+
+def test_probe_reads_the_networks_own_pass():
+    rng = np.random.default_rng(0)
+    net = MLP([8, 8, 8, 8, 1], "tanh", init="xavier_normal", seed=1)
+    x, y = rng.standard_normal((16, 8)), rng.standard_normal((16, 1))
+    p, tape = probe(net, x, y), net.gradients(x, y, update_stats=False)
+    np.testing.assert_array_equal(p.delta_norms, tape.delta_norms)
+    np.testing.assert_array_equal(p.grad_norms, tape.grad_norms)
+    np.testing.assert_array_equal(p.preactivation_vars, [np.var(t.z) for t in tape.hidden])
+    for a, t in zip(p.activations, tape.hidden, strict=True):
+        np.testing.assert_array_equal(a, np.tanh(t.u))
+
+
+def test_probe_mlp_init_gain_scales_the_first_layers_preactivation_variance_by_its_square():
+    plain = probe_mlp("linear", depth=2, width=64, batch=128, seed=0, init="lecun_normal")
+    scaled = probe_mlp("linear", depth=2, width=64, batch=128, seed=0, init="lecun_normal", init_gain=3.0)
+    assert np.isclose(scaled.preactivation_vars[0], 9.0 * plain.preactivation_vars[0], rtol=1e-12)
+
+
+def test_an_exploding_probe_returns_inf_as_data_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = probe_mlp("relu", depth=60, width=16, batch=8, seed=0, init="normal", init_std=3.0)
+    assert not np.all(np.isfinite(p.delta_norms)) or p.delta_norms[0] > 1e30
