@@ -13,7 +13,7 @@ from vgdocs.engine.init import init_std
 from vgdocs.engine.labels import label
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.experiments._core import experiment
-from vgdocs.experiments.fixes._setup import (
+from vgdocs.experiments.digits_bench import (
     Run,
     RunsResult,
     Setup,
