@@ -18,6 +18,7 @@ def test_probe_reads_the_networks_own_pass():
     np.testing.assert_array_equal(p.delta_norms, tape.delta_norms)
     np.testing.assert_array_equal(p.grad_norms, tape.grad_norms)
     np.testing.assert_array_equal(p.preactivation_vars, [np.var(t.z) for t in tape.hidden])
+    np.testing.assert_array_equal(p.delta_vars, [np.var(t.delta) for t in tape.hidden])
     for a, t in zip(p.activations, tape.hidden, strict=True):
         np.testing.assert_array_equal(a, np.tanh(t.u))
 
@@ -33,3 +34,11 @@ def test_an_exploding_probe_returns_inf_as_data_without_warnings():
         warnings.simplefilter("error")
         p = probe_mlp("relu", depth=60, width=16, batch=8, seed=0, init="normal", init_std=3.0)
     assert not np.all(np.isfinite(p.delta_norms)) or p.delta_norms[0] > 1e30
+
+
+def test_delta_variances_are_the_squared_norm_over_the_count_when_the_mean_is_zero():
+    p = probe_mlp("tanh", depth=4, width=32, batch=64, seed=2)
+    n = 64 * 32
+    # Var = E[d^2] - E[d]^2, so n * Var <= ||d||^2 with equality only for a zero mean
+    assert np.all(n * p.delta_vars <= p.delta_norms**2 * (1 + 1e-12))
+    np.testing.assert_allclose(n * p.delta_vars, p.delta_norms**2, rtol=0.05)

@@ -23,7 +23,7 @@ class Profile:
 
     delta_norms: Frobenius norm of dL/dz per hidden layer; grad_norms: of dL/dW per weight layer;
     activations: each hidden layer's activation output (batch, units) with its function's name;
-    preactivation_vars: Var(z) of each hidden layer's pre-activation over batch and units (MLPs).
+    preactivation_vars, delta_vars: Var(z) and Var(dL/dz) of each hidden layer over batch and units (MLPs).
     """
 
     loss: float
@@ -33,6 +33,7 @@ class Profile:
     activation_names: tuple[str, ...]
     lag_norms: np.ndarray | None = None  # recurrent models: ||dL/dh_k|| per time lag, nearest lag first
     preactivation_vars: np.ndarray | None = None
+    delta_vars: np.ndarray | None = None
 
 
 def probe(net: Any, x: np.ndarray, y: np.ndarray) -> Profile:
@@ -45,7 +46,10 @@ def probe(net: Any, x: np.ndarray, y: np.ndarray) -> Profile:
         acts = tuple(layer.act(tap.u) for layer, tap in zip(net.layers[:-1], tape.hidden, strict=True))
         names = tuple(layer.act.name for layer in net.layers[:-1])
         z_vars = np.array([tap.z.var() for tap in tape.hidden], dtype=np.float64)
-        return Profile(tape.loss, tape.delta_norms, tape.grad_norms, acts, names, preactivation_vars=z_vars)
+        d_vars = np.array([tap.delta.var() for tap in tape.hidden], dtype=np.float64)
+        return Profile(
+            tape.loss, tape.delta_norms, tape.grad_norms, acts, names, preactivation_vars=z_vars, delta_vars=d_vars
+        )
 
 
 def probe_mlp(

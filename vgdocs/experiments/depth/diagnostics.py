@@ -286,8 +286,8 @@ def diagnostics(
         def track_loss(t: int, net: MLP = net, loss: list = loss) -> None:
             loss.append(net.loss(x, y) if t % 10 == 9 or t < 50 else math.nan)
 
-        kind = {"optimizer": "sgd", "lr": lr, "steps": steps, "batch_size": batch, "seed": seed}
-        fit(net, x, y, **kind, on_gradients=update_to_data, on_update=track_loss)
+        recipe = {"optimizer": "sgd", "lr": lr, "steps": steps, "batch_size": batch, "seed": seed}
+        fit(net, x, y, **recipe, on_gradients=update_to_data, on_update=track_loss)
         a1, e1, g1, s1 = _histograms(net, probe_x, probe_y, edges_act)
         losses.append(loss)
         ratios.append(ratio)
