@@ -23,7 +23,8 @@ class Profile:
 
     delta_norms: Frobenius norm of dL/dz per hidden layer; grad_norms: of dL/dW per weight layer;
     activations: each hidden layer's activation output (batch, units) with its function's name;
-    preactivation_vars, delta_vars: Var(z) and Var(dL/dz) of each hidden layer over batch and units (MLPs).
+    preactivation_vars, delta_vars: Var(z) and Var(dL/dz) of each hidden layer over batch and units
+    (MLPs probed with variances=True; None otherwise).
     """
 
     loss: float
@@ -36,17 +37,20 @@ class Profile:
     delta_vars: np.ndarray | None = None
 
 
-def probe(net: Any, x: np.ndarray, y: np.ndarray) -> Profile:
+def probe(net: Any, x: np.ndarray, y: np.ndarray, *, variances: bool = False) -> Profile:
     """One forward/backward pass of an MLP `net` on (x, y) at its current weights (no statistics updated).
 
+    variances: also report Var(z) and Var(dL/dz) per hidden layer (two more passes over the taps).
     Overflow in an exploding network is data: its norms come back inf or NaN, without warnings.
     """
     with np.errstate(all="ignore"):
         tape = net.gradients(x, y, update_stats=False)
         acts = tuple(layer.act(tap.u) for layer, tap in zip(net.layers[:-1], tape.hidden, strict=True))
         names = tuple(layer.act.name for layer in net.layers[:-1])
-        z_vars = np.array([tap.z.var() for tap in tape.hidden], dtype=np.float64)
-        d_vars = np.array([tap.delta.var() for tap in tape.hidden], dtype=np.float64)
+        z_vars = d_vars = None
+        if variances:
+            z_vars = np.array([tap.z.var() for tap in tape.hidden], dtype=np.float64)
+            d_vars = np.array([tap.delta.var() for tap in tape.hidden], dtype=np.float64)
         return Profile(
             tape.loss, tape.delta_norms, tape.grad_norms, acts, names, preactivation_vars=z_vars, delta_vars=d_vars
         )
@@ -65,6 +69,7 @@ def probe_mlp(
     norm: str | None = None,
     norm_position: str = "before",
     residual: bool = False,
+    variances: bool = False,
 ) -> Profile:
     """An MLP of `depth` hidden layers of `width` (zero biases) on standard-normal inputs, random MSE target."""
     from vgdocs.engine.nets.mlp import MLP
@@ -89,7 +94,7 @@ def probe_mlp(
         seed=rng,
     )
     x = rng.standard_normal((batch, width))
-    return probe(net, x, rng.standard_normal((batch, 1)))
+    return probe(net, x, rng.standard_normal((batch, 1)), variances=variances)
 
 
 def probe_recurrent(model: str, *, activation: str, steps: int, width: int, batch: int, seed: int) -> Profile:

@@ -177,10 +177,12 @@ def probe_batch(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return x[:PROBE_SIZE], y[:PROBE_SIZE]
 
 
-def profile(setup: Setup, seed: int, batch: tuple[np.ndarray, np.ndarray] | None = None) -> Profile:
+def profile(
+    setup: Setup, seed: int, batch: tuple[np.ndarray, np.ndarray] | None = None, *, variances: bool = False
+) -> Profile:
     """The engine's probe of a fresh `setup` network (seed `seed`) on `batch` (default: the probe batch)."""
     x, y = probe_batch() if batch is None else batch
-    return probe(setup.net(seed), x, y)
+    return probe(setup.net(seed), x, y, variances=variances)
 
 
 def run(setup: Setup, label: str, seed: int) -> Run:

@@ -250,7 +250,7 @@ class Gains(Result):
 
 def _variances(act: str, g: float, depth: int, width: int, batch: int, seed: int) -> np.ndarray:
     size = {"depth": depth, "width": width, "batch": batch, "seed": seed}
-    return probe_mlp(act, **size, init="lecun_normal", init_gain=g).preactivation_vars
+    return probe_mlp(act, **size, init="lecun_normal", init_gain=g, variances=True).preactivation_vars
 
 
 @experiment("depth.gains")

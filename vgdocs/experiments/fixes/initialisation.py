@@ -151,7 +151,7 @@ def initialisation(
     x, y = probe_batch()
     act_var, grad_var = [], []
     for s in schemes:
-        p = profile(setups[s], seed, (x, y))
+        p = profile(setups[s], seed, (x, y), variances=True)
         act_var.append([float(np.var(a)) for a in p.activations])
         grad_var.append(p.delta_vars)
     act_var_a, grad_var_a = np.array(act_var), np.array(grad_var)
@@ -163,7 +163,7 @@ def initialisation(
     runs = tuple(run(setups[s], _label(s, stds), seed) for s in trained)
     gain = 1.0 / math.sqrt(_SLOPE_SQUARED[activation])
     net = MLP([64, *[width] * depth, 10], activation, init="orthogonal", init_gain=gain, loss="softmax_ce", seed=seed)
-    gvar = probe(net, x, y).delta_vars
+    gvar = probe(net, x, y, variances=True).delta_vars
     return Initialisation(
         seed=seed,
         activation=activation,
