@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from vgdocs.engine.data import digits
 from vgdocs.engine.nets.blocks import ResidualStack
 
 
@@ -54,3 +55,11 @@ def test_bad_arguments_name_themselves():
         ResidualStack(2, 4, 1, 2, arrangement="sandwich")
     with pytest.raises(ValueError, match="groups"):
         ResidualStack(2, 6, 1, 2, norm="group", groups=4)
+
+
+def test_features_are_what_the_output_layer_turns_into_probabilities():
+    x, _ = digits("test")
+    net = ResidualStack(64, 8, 3, 10, arrangement="post", seed=1)
+    z = net.features(x[:20]) @ net.params["out.W"] + net.params["out.b"]
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(net.predict(x[:20]), p / p.sum(axis=1, keepdims=True), rtol=1e-12)

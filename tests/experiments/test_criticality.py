@@ -8,7 +8,7 @@ import pytest
 
 from vgdocs.engine import theory
 from vgdocs.experiments.criticality import PAIRS, criticality
-from vgdocs.experiments.fixes._setup import VANISHING, run
+from vgdocs.experiments.digits_bench import VANISHING, run
 from vgdocs.experiments.fixes.defaults import layer_norm_pairing
 
 

@@ -10,7 +10,7 @@ import pytest
 from vgdocs.engine.data import digits
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.experiments.detection import dashboard, diagnose_norms, glorot_trap, live_diagnoses
-from vgdocs.experiments.fixes._setup import VANISHING, probe_batch
+from vgdocs.experiments.digits_bench import VANISHING, probe_batch
 from vgdocs.publish.present.spec import Figure, Table
 
 pytestmark = pytest.mark.usefixtures("memo")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from vgdocs.engine.optim import clip_by_global_norm
+from vgdocs.experiments.digits_bench import EXPLODING, VANISHING, Setup, probe_batch
 from vgdocs.experiments.fixes import (
     activations,
     bench,
@@ -20,7 +21,6 @@ from vgdocs.experiments.fixes import (
     optimisers,
     residual,
 )
-from vgdocs.experiments.fixes._setup import EXPLODING, VANISHING, Setup, probe_batch
 from vgdocs.publish.present.spec import Figure, Table
 
 pytestmark = pytest.mark.usefixtures("memo")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vgdocs.engine.optim import make_optimizer
-from vgdocs.experiments.xor_scale import ScaledOptimizer, gradient_scale
+from vgdocs.engine.optim import ScaledOptimizer, make_optimizer
+from vgdocs.experiments.xor_scale import gradient_scale
 from vgdocs.publish import claims, ledger
 from vgdocs.publish.present import claim
 

@@ -18,6 +18,7 @@ from vgdocs.engine._checks import choice, finite_float
 __all__ = [
     "OPTIMIZERS",
     "Optimizer",
+    "ScaledOptimizer",
     "clip_by_global_norm",
     "clip_by_value",
     "clip_stacked_by_global_norm",
@@ -93,6 +94,19 @@ class Optimizer:
         bias1, bias2 = 1.0 - b1**self.t, 1.0 - b2**self.t
         denom = np.sqrt(v) / math.sqrt(bias2) + self.eps
         p -= (lr / bias1) * (m / denom)
+
+
+class ScaledOptimizer(Optimizer):
+    """An optimiser that multiplies each parameter's gradient by a fixed factor before its step."""
+
+    def __init__(self, base: Optimizer, factors: Sequence[float]) -> None:
+        super().__init__(base.name, base.lr, base.momentum, base.betas, base.eps, base.weight_decay)
+        self.factors = tuple(finite_float("factors[]", f, positive=True) for f in factors)
+
+    def step(self, params, grads) -> None:
+        if len(grads) != len(self.factors):
+            raise ValueError(f"grads must have one entry per factor ({len(self.factors)}); got {len(grads)}")
+        super().step(params, [np.asarray(g) * f for g, f in zip(grads, self.factors, strict=True)])
 
 
 def make_optimizer(

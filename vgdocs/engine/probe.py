@@ -22,7 +22,9 @@ class Profile:
     """One forward/backward pass: loss, per-layer norms (input side first) and hidden activations.
 
     delta_norms: Frobenius norm of dL/dz per hidden layer; grad_norms: of dL/dW per weight layer;
-    activations: each hidden layer's activation output (batch, units) with its function's name.
+    activations: each hidden layer's activation output (batch, units) with its function's name;
+    preactivation_vars, delta_vars: Var(z) and Var(dL/dz) of each hidden layer over batch and units
+    (MLPs probed with variances=True; None otherwise).
     """
 
     loss: float
@@ -31,14 +33,27 @@ class Profile:
     activations: tuple[np.ndarray, ...]
     activation_names: tuple[str, ...]
     lag_norms: np.ndarray | None = None  # recurrent models: ||dL/dh_k|| per time lag, nearest lag first
+    preactivation_vars: np.ndarray | None = None
+    delta_vars: np.ndarray | None = None
 
 
-def probe(net: Any, x: np.ndarray, y: np.ndarray) -> Profile:
-    """One forward/backward pass of an MLP `net` on (x, y) at its current weights (no statistics updated)."""
-    tape = net.gradients(x, y, update_stats=False)
-    acts = tuple(layer.act(tap.u) for layer, tap in zip(net.layers[:-1], tape.hidden, strict=True))
-    names = tuple(layer.act.name for layer in net.layers[:-1])
-    return Profile(tape.loss, tape.delta_norms, tape.grad_norms, acts, names)
+def probe(net: Any, x: np.ndarray, y: np.ndarray, *, variances: bool = False) -> Profile:
+    """One forward/backward pass of an MLP `net` on (x, y) at its current weights (no statistics updated).
+
+    variances: also report Var(z) and Var(dL/dz) per hidden layer (two more passes over the taps).
+    Overflow in an exploding network is data: its norms come back inf or NaN, without warnings.
+    """
+    with np.errstate(all="ignore"):
+        tape = net.gradients(x, y, update_stats=False)
+        acts = tuple(layer.act(tap.u) for layer, tap in zip(net.layers[:-1], tape.hidden, strict=True))
+        names = tuple(layer.act.name for layer in net.layers[:-1])
+        z_vars = d_vars = None
+        if variances:
+            z_vars = np.array([tap.z.var() for tap in tape.hidden], dtype=np.float64)
+            d_vars = np.array([tap.delta.var() for tap in tape.hidden], dtype=np.float64)
+        return Profile(
+            tape.loss, tape.delta_norms, tape.grad_norms, acts, names, preactivation_vars=z_vars, delta_vars=d_vars
+        )
 
 
 def probe_mlp(
@@ -50,9 +65,11 @@ def probe_mlp(
     seed: int,
     init: str = "xavier_normal",
     init_std: float = 0.01,
+    init_gain: float = 1.0,
     norm: str | None = None,
     norm_position: str = "before",
     residual: bool = False,
+    variances: bool = False,
 ) -> Profile:
     """An MLP of `depth` hidden layers of `width` (zero biases) on standard-normal inputs, random MSE target."""
     from vgdocs.engine.nets.mlp import MLP
@@ -69,6 +86,7 @@ def probe_mlp(
         activation,
         init=init,
         init_std=init_std,
+        init_gain=init_gain,
         norm=norm,
         norm_position=norm_position,
         residual=residual,
@@ -76,7 +94,7 @@ def probe_mlp(
         seed=rng,
     )
     x = rng.standard_normal((batch, width))
-    return probe(net, x, rng.standard_normal((batch, 1)))
+    return probe(net, x, rng.standard_normal((batch, 1)), variances=variances)
 
 
 def probe_recurrent(model: str, *, activation: str, steps: int, width: int, batch: int, seed: int) -> Profile:

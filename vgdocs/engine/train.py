@@ -8,7 +8,9 @@ because overflow here is a measurement, not an error.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -24,7 +26,7 @@ from vgdocs.engine.optim import (
     make_optimizer,
 )
 
-__all__ = ["History", "accuracy", "train", "train_stacked"]
+__all__ = ["History", "accuracy", "fit", "train", "train_stacked"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,6 +164,55 @@ def train(
         eval_accuracy=rec.eval_accuracy,
         seed=seed if isinstance(seed, int) else None,
     )
+
+
+def fit(
+    net: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    optimizer: str | Optimizer = "sgd",
+    lr: float = 0.01,
+    steps: int = 100,
+    batch_size: int | None = None,
+    seed: int | np.random.Generator = 0,
+    warmup: int = 0,
+    on_gradients: Callable[[int, Any], None] | None = None,
+    on_update: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Train any network in place, recording nothing itself; returns each step's batch loss (steps,).
+
+    `net` has `parameters()` ((name, array) pairs) and `gradients(x, y)` returning a pass with
+    `.loss` and `.gradients()` (an MLP, a ResidualStack). Each step draws `batch_size` examples with
+    replacement from a Generator seeded by `seed` (None: the full batch, no draws), calls
+    `on_gradients(t, pass)` before the update (the weights are still those the pass saw), updates,
+    then calls `on_update(t)`. warmup: the learning rate rises linearly to `lr` over that many steps.
+    Non-finite losses are data: the run carries on and the caller reads them.
+    """
+    x, y = _data("x", "y", x, y)
+    steps = positive_int("steps", steps)
+    warmup = 0 if warmup == 0 else positive_int("warmup", warmup)
+    n = x.shape[0]
+    batch = None if batch_size is None else positive_int("batch_size", batch_size)
+    rng = rng_from("seed", seed)
+    opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer, lr)
+    losses = np.full(steps, np.nan)
+    with np.errstate(all="ignore"), threadpool_limits(1, user_api="blas"):
+        for t in range(steps):
+            if warmup:
+                opt.lr = lr * min(1.0, (t + 1) / warmup)
+            if batch is None:
+                tape = net.gradients(x, y)
+            else:
+                idx = rng.integers(0, n, batch)
+                tape = net.gradients(x[idx], y[idx])
+            losses[t] = tape.loss
+            if on_gradients is not None:
+                on_gradients(t, tape)
+            opt.step(net.parameters(), tape.gradients())
+            if on_update is not None:
+                on_update(t)
+    return losses
 
 
 def train_stacked(

@@ -19,7 +19,7 @@ import numpy as np
 from vgdocs.engine import theory
 from vgdocs.engine._checks import positive_int
 from vgdocs.engine.diagnose import diagnose
-from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.probe import probe_mlp
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
@@ -77,29 +77,15 @@ def cell_key(act: str, init: str, depth: int, norm: str, residual: str) -> str:
 
 
 def probe(act: str, init: str, depth: int, norm: str, residual: str, *, width: int, batch: int, seed: int):
-    """One pass: (|dL/dz| per hidden layer, input side first; activations of the hidden layers)."""
+    """The engine's probe of one cell: (|dL/dz| per hidden layer, input side first; hidden activations)."""
     if init in NAMED_INITS:
         _, name, std = NAMED_INITS[init]
         std = 0.01 if std is None else std
     else:
         name, std = "normal", math.sqrt(float(init[2:]) / width)
-    rng = np.random.default_rng(seed)
-    net = MLP(
-        [width] * (depth + 1) + [1],
-        act,
-        init=name,
-        init_std=std,
-        norm=NORMS[norm],
-        residual=residual == "residual",
-        loss="mse",
-        seed=rng,
-    )
-    x = rng.standard_normal((batch, width))
-    y = rng.standard_normal((batch, 1))
-    with np.errstate(all="ignore"):
-        tape = net.gradients(x, y)
-        acts = [layer.act(tap.u) for layer, tap in zip(net.layers[:-1], tape.hidden, strict=True)]
-    return np.asarray(tape.delta_norms, dtype=np.float64), acts
+    kind = {"init": name, "init_std": std, "norm": NORMS[norm], "residual": residual == "residual"}
+    p = probe_mlp(act, depth=depth, width=width, batch=batch, seed=seed, **kind)
+    return np.asarray(p.delta_norms, dtype=np.float64), list(p.activations)
 
 
 def _theory_steps(act: str, s2: float, depth: int) -> list[float | None]:

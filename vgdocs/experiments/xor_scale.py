@@ -17,26 +17,13 @@ import numpy as np
 from vgdocs.engine._checks import finite_float, nonnegative_int, positive_int
 from vgdocs.engine.data import xor
 from vgdocs.engine.nets.mlp import MLP
-from vgdocs.engine.optim import Optimizer, make_optimizer
+from vgdocs.engine.optim import ScaledOptimizer, make_optimizer
 from vgdocs.engine.train import train
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Table
 
-__all__ = ["GradientScale", "ScaledOptimizer", "gradient_scale"]
-
-
-class ScaledOptimizer(Optimizer):
-    """An optimiser that multiplies each parameter's gradient by a fixed factor before its step."""
-
-    def __init__(self, base: Optimizer, factors: Sequence[float]) -> None:
-        super().__init__(base.name, base.lr, base.momentum, base.betas, base.eps, base.weight_decay)
-        self.factors = tuple(finite_float("factors[]", f, positive=True) for f in factors)
-
-    def step(self, params, grads) -> None:
-        if len(grads) != len(self.factors):
-            raise ValueError(f"grads must have one entry per factor ({len(self.factors)}); got {len(grads)}")
-        super().step(params, [np.asarray(g) * f for g, f in zip(grads, self.factors, strict=True)])
+__all__ = ["GradientScale", "gradient_scale"]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,6 +17,7 @@ each block is then the identity at step 0. The loss is softmax cross-entropy on 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,11 +25,22 @@ from vgdocs.engine._checks import choice, finite_array, finite_float, positive_i
 from vgdocs.engine.activations import activation
 from vgdocs.engine.losses import evaluate_loss
 
-__all__ = ["ARRANGEMENTS", "BLOCK_NORMS", "ResidualStack"]
+__all__ = ["ARRANGEMENTS", "BLOCK_NORMS", "ResidualStack", "StackPass"]
 
 ARRANGEMENTS: tuple[str, ...] = ("post", "pre", "plain", "none")
 BLOCK_NORMS: tuple[str, ...] = ("layer", "group", "batch")
 _LINEAR = activation("linear")
+
+
+class StackPass(NamedTuple):
+    """One training-mode pass: the loss and dL/d(parameter) by name, in the order of `parameters()`."""
+
+    loss: float
+    grads: dict[str, np.ndarray]
+
+    def gradients(self) -> list[np.ndarray]:
+        """Gradients in the order of `ResidualStack.parameters()`."""
+        return list(self.grads.values())
 
 
 class ResidualStack:
@@ -162,6 +174,11 @@ class ResidualStack:
             caches.append({"norm": fcache})
         return arr, top, caches
 
+    def features(self, x: np.ndarray) -> np.ndarray:
+        """What the output layer reads (after the last block, and the final norm in pre-LN), in evaluation mode."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._forward(x, training=False)[1]
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities in evaluation mode (BatchNorm uses its running statistics)."""
         with np.errstate(over="ignore", invalid="ignore"):
@@ -170,12 +187,12 @@ class ResidualStack:
             e = np.exp(z - z.max(axis=1, keepdims=True))
             return e / e.sum(axis=1, keepdims=True)
 
-    def gradients(self, x: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+    def gradients(self, x: np.ndarray, y: np.ndarray) -> StackPass:
         """Training-mode loss and dL/d(parameter) for every parameter, by name."""
         with np.errstate(over="ignore", invalid="ignore"):
             return self._gradients(x, y)
 
-    def _gradients(self, x: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+    def _gradients(self, x: np.ndarray, y: np.ndarray) -> StackPass:
         p, s = self.params, self.branch_scale
         arr, top, caches = self._forward(x, training=True)
         z = top @ p["out.W"] + p["out.b"]
@@ -200,7 +217,7 @@ class ResidualStack:
             g = du if self.arrangement == "none" else g + du
         grads["in.W"] = arr.T @ g
         grads["in.b"] = g.sum(axis=0)
-        return lv.value, {name: grads[name] for name in self.params}
+        return StackPass(lv.value, {name: grads[name] for name in self.params})
 
     def block_grad_norms(self, grads: dict[str, np.ndarray]) -> np.ndarray:
         """Frobenius norm of dL/d(W1, W2) of each block, input side first."""

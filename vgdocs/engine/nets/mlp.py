@@ -70,11 +70,7 @@ class LayerTap:
     a: np.ndarray
     delta: np.ndarray
     grads: dict[str, np.ndarray] = field(repr=False)
-
-    @property
-    def dW(self) -> np.ndarray:
-        """dL/dW, shape (fan_in, fan_out)."""
-        return self.grads["W"]
+    dW = property(lambda self: self.grads["W"], doc="dL/dW, shape (fan_in, fan_out).")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import numpy as np
 from vgdocs.engine._checks import choice, positive_int
 from vgdocs.engine.data import digits
 from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.train import fit
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
@@ -42,14 +43,14 @@ BINS = 25
 class Diagnostics(Result):
     """Loss curves, update-to-data ratios and histograms for the three networks."""
 
-    nets: tuple[str, ...]
-    classes: int
-    ln_classes: float
     depth: int
     width: int
     steps: int
     lr: float
     batch: int
+    nets: tuple[str, ...]
+    classes: int
+    ln_classes: float
     loss: np.ndarray = field(metadata={"ledger": False})  # (nets, steps + 1): plotted; quoted below
     loss_start: np.ndarray
     loss_end: np.ndarray  # mean of the last 50 steps
@@ -274,18 +275,19 @@ def diagnostics(
     losses, ratios, sat0, sat1, ha, hg, eg = [], [], [], [], [], [], []
     for name in NETS:
         net = _net(name, depth, width, seed)
-        rng = np.random.default_rng(seed)
         a0, e0, g0, s0 = _histograms(net, probe_x, probe_y, edges_act)
         loss = [net.loss(x, y)]
         ratio = np.empty((depth, steps))
-        for t in range(steps):
-            idx = rng.integers(0, len(y), batch)
-            p = net.gradients(x[idx], y[idx])
+
+        def update_to_data(t: int, p, net: MLP = net, ratio: np.ndarray = ratio) -> None:
             for k, layer in enumerate(net.layers[:-1]):
                 ratio[k, t] = math.log10(lr * float(np.std(p.layers[k].dW)) / float(np.std(layer.W)))
-            for (_, param), g in zip(net.parameters(), p.gradients(), strict=True):
-                param -= lr * g
+
+        def track_loss(t: int, net: MLP = net, loss: list = loss) -> None:
             loss.append(net.loss(x, y) if t % 10 == 9 or t < 50 else math.nan)
+
+        recipe = {"optimizer": "sgd", "lr": lr, "steps": steps, "batch_size": batch, "seed": seed}
+        fit(net, x, y, **recipe, on_gradients=update_to_data, on_update=track_loss)
         a1, e1, g1, s1 = _histograms(net, probe_x, probe_y, edges_act)
         losses.append(loss)
         ratios.append(ratio)

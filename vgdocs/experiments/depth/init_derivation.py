@@ -13,7 +13,8 @@ from vgdocs.engine.gains import GAIN_ACTIVATIONS, gain
 from vgdocs.engine.init import initialize
 from vgdocs.engine.labels import label
 from vgdocs.engine.nets.mlp import MLP
-from vgdocs.engine.optim import make_optimizer
+from vgdocs.engine.probe import probe_mlp
+from vgdocs.engine.train import accuracy, fit
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Table
@@ -72,7 +73,7 @@ class Symmetry(Result):
 
     def claims(self) -> list[Claim]:
         """Constant init: units stay identical although the weights moved; random init: they differ."""
-        c, r = self.inits.index("constant"), self.inits.index("random")
+        c, r = (self.inits.index(name) for name in ("constant", "random"))
         return [
             Claim(
                 "constant-init-units-stay-identical",
@@ -111,33 +112,23 @@ def symmetry(steps: int = 300, width: int = 32, depth: int = 3, *, lr: float = 0
     """Train a tanh net on the digits from all-0.1 weights and from Xavier (normal); compare its units."""
     steps, width, depth = positive_int("steps", steps), positive_int("width", width), positive_int("depth", depth)
     x, y = digits("train", seed=seed)
-    spread, moved, before, after, acc = [], [], [], [], []
+    rec: dict[str, list] = {"spread": [], "moved": [], "loss_before": [], "loss_after": [], "accuracy_after": []}
     for name in INITS:
         net = MLP([64] + [width] * depth + [10], "tanh", init="xavier_normal", loss="softmax_ce", seed=seed)
         if name == "constant":
             for layer in net.layers[:-1]:  # hidden layers constant; the output layer keeps its random draw
                 layer.W[...] = 0.1
         start = [layer.W.copy() for layer in net.layers[:-1]]
-        opt = make_optimizer("sgd", lr)
-        before.append(net.loss(x, y))
-        for _ in range(steps):
-            opt.step(net.parameters(), net.gradients(x, y).gradients())
-        after.append(net.loss(x, y))
-        acc.append(float(np.mean(np.argmax(net.predict(x), axis=1) == y)))
-        spread.append([_spread(layer.W) for layer in net.layers[:-1]])
-        moved.append(max(float(np.max(np.abs(layer.W - s))) for layer, s in zip(net.layers, start, strict=False)))
-    return Symmetry(
-        seed=seed,
-        steps=steps,
-        width=width,
-        depth=depth,
-        inits=INITS,
-        spread=np.array(spread),
-        moved=np.array(moved),
-        loss_before=np.array(before),
-        loss_after=np.array(after),
-        accuracy_after=np.array(acc),
-    )
+        rec["loss_before"].append(net.loss(x, y))
+        fit(net, x, y, optimizer="sgd", lr=lr, steps=steps)
+        rec["loss_after"].append(net.loss(x, y))
+        rec["accuracy_after"].append(accuracy(net.predict(x), y, "softmax_ce"))
+        rec["spread"].append([_spread(layer.W) for layer in net.layers[:-1]])
+        rec["moved"].append(
+            max(float(np.max(np.abs(layer.W - s))) for layer, s in zip(net.layers, start, strict=False))
+        )
+    arrays = {k: np.array(v) for k, v in rec.items()}
+    return Symmetry(seed=seed, steps=steps, width=width, depth=depth, inits=INITS, **arrays)
 
 
 # -- the variance rules ------------------------------------------------------------------------------
@@ -258,10 +249,8 @@ class Gains(Result):
 
 
 def _variances(act: str, g: float, depth: int, width: int, batch: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    net = MLP([width] * (depth + 1) + [1], act, init="lecun_normal", init_gain=g, seed=rng)
-    p = net.gradients(rng.standard_normal((batch, width)), rng.standard_normal((batch, 1)))
-    return np.array([t.z.var() for t in p.hidden])
+    size = {"depth": depth, "width": width, "batch": batch, "seed": seed}
+    return probe_mlp(act, **size, init="lecun_normal", init_gain=g, variances=True).preactivation_vars
 
 
 @experiment("depth.gains")
@@ -273,10 +262,13 @@ def gains(depth: int = 30, width: int = 256, batch: int = 256, *, seeds: int = 3
     idx = [k - 1 for k in layers]
     names = GAIN_ACTIVATIONS
     g = np.array([gain(n) for n in names])
-    vg, v1 = [], []
-    for n, gn in zip(names, g, strict=True):
-        vg.append(np.mean([_variances(n, gn, depth, width, batch, seed + s)[idx] for s in range(seeds)], axis=0))
-        v1.append(np.mean([_variances(n, 1.0, depth, width, batch, seed + s)[idx] for s in range(seeds)], axis=0))
+
+    def var_z(act: str, g: float) -> np.ndarray:
+        """Var(z) at the reported layers, mean over the seeds."""
+        return np.mean([_variances(act, g, depth, width, batch, seed + s)[idx] for s in range(seeds)], axis=0)
+
+    var_gain = np.array([var_z(n, gn) for n, gn in zip(names, g, strict=True)])
+    var_one = np.array([var_z(n, 1.0) for n in names])
     return Gains(
         seed=seed,
         names=names,
@@ -284,7 +276,7 @@ def gains(depth: int = 30, width: int = 256, batch: int = 256, *, seeds: int = 3
         depth=depth,
         width=width,
         layers=layers,
-        var_gain=np.array(vg),
-        var_one=np.array(v1),
+        var_gain=var_gain,
+        var_one=var_one,
         seeds=seeds,
     )

@@ -11,8 +11,9 @@ import numpy as np
 from vgdocs.engine._checks import positive_int
 from vgdocs.engine.data import digits
 from vgdocs.engine.nets.blocks import ResidualStack
-from vgdocs.engine.optim import make_optimizer
+from vgdocs.engine.train import fit
 from vgdocs.experiments._core import Result, experiment
+from vgdocs.experiments.digits_bench import CHANCE_LOSS
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
@@ -24,13 +25,7 @@ SEEDS = (0, 1, 2)
 def _train(net: ResidualStack, steps: int, lr: float, batch: int, seed: int, warmup: int = 0) -> ResidualStack:
     """Adam for `steps` steps on the digits' training split, with an optional linear warm-up."""
     x, y = digits("train")
-    opt, rng = make_optimizer("adam", lr), np.random.default_rng(seed)
-    names = [k for k, _ in net.parameters()]
-    for t in range(steps):
-        opt.lr = lr * min(1.0, (t + 1) / warmup) if warmup else lr
-        idx = rng.integers(0, len(y), batch)
-        _, g = net.gradients(x[idx], y[idx])
-        opt.step(net.parameters(), [g[k] for k in names])
+    fit(net, x, y, optimizer="adam", lr=lr, steps=steps, batch_size=batch, seed=seed, warmup=warmup)
     return net
 
 
@@ -38,7 +33,7 @@ def _scores(net: ResidualStack) -> tuple[float, float]:
     """(training loss in training mode, test accuracy in evaluation mode)."""
     x, y = digits("train")
     xt, yt = digits("test")
-    loss = net.gradients(x, y)[0]
+    loss = net.gradients(x, y).loss
     return loss, float(np.mean(np.argmax(net.predict(xt), axis=1) == yt))
 
 
@@ -159,7 +154,7 @@ def ln_placement(
         norms = []
         for s in SEEDS:
             net = ResidualStack(64, width, blocks, 10, arrangement=arr, seed=seed + s)
-            norms.append(net.block_grad_norms(net.gradients(x[:256], y[:256])[1]))
+            norms.append(net.block_grad_norms(net.gradients(x[:256], y[:256]).grads))
         grads[arr] = np.mean(norms, axis=0)
     loss, acc = np.empty((len(RUNS), len(SEEDS))), np.empty((len(RUNS), len(SEEDS)))
     for i, (arr, warm) in enumerate(RUNS):
@@ -178,7 +173,7 @@ def ln_placement(
         steps=steps,
         loss=loss,
         accuracy=acc,
-        ln_classes=math.log(10.0),
+        ln_classes=CHANCE_LOSS,
         top_over_bottom_post=float(grads["post"][-1] / grads["post"][0]),
         top_over_bottom_pre=float(grads["pre"][-1] / grads["pre"][0]),
     )
@@ -259,8 +254,8 @@ def branch_init(blocks: int = 64, width: int = 64, *, steps: int = 300, lr: floa
             net = ResidualStack(
                 64, width, blocks, 10, arrangement="plain", branch_scale=scale, zero_branch=zero, seed=seed + s
             )
-            with np.errstate(over="ignore", invalid="ignore"):
-                per_seed.append(float(np.std(net._forward(x[:256], training=False)[1])))
+            with np.errstate(over="ignore", invalid="ignore"):  # np.std of an overflowed stream is data
+                per_seed.append(float(np.std(net.features(x[:256]))))
             losses.append(_scores(_train(net, steps, lr, 64, seed + s))[0])
         std.append(np.mean(per_seed))
         loss.append(losses)

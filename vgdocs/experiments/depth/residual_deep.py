@@ -12,6 +12,7 @@ from scipy.special import gammaln
 
 from vgdocs.engine._checks import positive_int
 from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.probe import probe_mlp
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series
@@ -21,10 +22,7 @@ __all__ = ["PathLengths", "Profiles", "block_diagram", "path_lengths", "profiles
 
 
 def _profile(depth: int, residual: bool, width: int, batch: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    net = MLP([width] * (depth + 1) + [1], "sigmoid", init="xavier_normal", residual=residual, seed=rng)
-    p = net.gradients(rng.standard_normal((batch, width)), rng.standard_normal((batch, 1)))
-    d = p.delta_norms
+    d = probe_mlp("sigmoid", depth=depth, width=width, batch=batch, seed=seed, residual=residual).delta_norms
     return d / d[-1]
 
 
@@ -189,13 +187,13 @@ def path_lengths(blocks: int = 54, width: int = 64, batch: int = 64, *, seed: in
     return PathLengths(
         seed=seed,
         blocks=blocks,
-        lengths=k,
-        share_of_paths=share_paths,
-        share_of_gradient=share_grad,
         mean_length_paths=float(np.sum(k * share_paths)),
         mean_length_gradient=float(np.sum(k * share_grad)),
         gradient_short=float(share_grad[k < blocks / 4].sum()),
         paths_short=float(share_paths[k < blocks / 4].sum()),
+        lengths=k,
+        share_of_paths=share_paths,
+        share_of_gradient=share_grad,
         decomposition_error=err,
     )
 

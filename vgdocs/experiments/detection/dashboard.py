@@ -9,8 +9,7 @@ import numpy as np
 from vgdocs.engine._checks import choice
 from vgdocs.engine.diagnose import diagnose
 from vgdocs.experiments._core import experiment
-from vgdocs.experiments.fixes._setup import HEALTHY, VANISHING, Run, RunsResult, run
-from vgdocs.experiments.fixes.comparison import CHANCE_LOSS
+from vgdocs.experiments.digits_bench import CHANCE_LOSS, HEALTHY, VANISHING, Run, RunsResult, run
 from vgdocs.experiments.fixes.optimisers import RULE_OF_THUMB, update_ratio_panel
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table

@@ -9,7 +9,7 @@ import numpy as np
 
 from vgdocs.engine.diagnose import diagnose
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.experiments.fixes._setup import EXPLODING, HEALTHY, VANISHING, Setup, probe_batch
+from vgdocs.experiments.digits_bench import EXPLODING, HEALTHY, VANISHING, Setup, probe_batch, profile
 from vgdocs.experiments.fixes.optimisers import GLOROT_TANH
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Table
@@ -45,16 +45,8 @@ class LiveDiagnoses(Result):
 
     def table(self, which: str | None = None) -> Table:
         """One row per network: ratio and verdict from weight gradients, then from back-propagated gradients."""
-        rows = tuple(
-            (
-                name,
-                float(self.ratio_weight[i]),
-                self.verdict_weight[i],
-                float(self.ratio_delta[i]),
-                self.verdict_delta[i],
-            )
-            for i, name in enumerate(self.networks)
-        )
+        columns = (self.networks, self.ratio_weight.tolist(), self.verdict_weight)
+        rows = tuple(zip(*columns, self.ratio_delta.tolist(), self.verdict_delta, strict=True))
         shape = f"network ({VANISHING.depth} hidden layers of {VANISHING.width})"
         return Table(
             (shape, "‖dL/dW‖ first / last", "verdict", "‖dL/dz‖ first / last", "verdict"),
@@ -111,12 +103,9 @@ def live_diagnoses(*, seed: int = 0) -> LiveDiagnoses:
     x, y = probe_batch()
     weight, delta = [], []
     for _, setup in NETWORKS:
-        net = setup.net(seed)
-        with np.errstate(all="ignore"):
-            p = net.gradients(x, y, update_stats=False)
-        acts = [t.a for t in p.hidden]
+        p = profile(setup, seed, (x, y))
         weight.append(diagnose(p.grad_norms[:-1]))
-        delta.append(diagnose(p.delta_norms, activations=acts, activation=setup.activation))
+        delta.append(diagnose(p.delta_norms, activations=list(p.activations), activation=setup.activation))
     return LiveDiagnoses(
         seed=seed,
         networks=tuple(n for n, _ in NETWORKS),

@@ -16,7 +16,7 @@ import numpy as np
 from vgdocs.engine._checks import finite_float, nonnegative_int
 from vgdocs.engine.diagnose import saturated_fraction
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.experiments.fixes._setup import VANISHING, Setup, probe_batch, run
+from vgdocs.experiments.digits_bench import VANISHING, Setup, probe_batch, profile, run
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Table
 
@@ -157,10 +157,7 @@ def saturation(seeds: Sequence[int] = (0, 1, 2), *, std: float = 1.0, seed: int 
     sat, slope, ratio, healthy, loss = (np.zeros(shape) for _ in range(5))
     for i, (label, setup) in enumerate(variants):
         for j, s in enumerate(seed_list):
-            net = setup.net(int(s))
-            with np.errstate(all="ignore"):
-                tape = net.gradients(xp, yp, update_stats=False)
-            outs = [layer.act(tap.u) for layer, tap in zip(net.layers, tape.hidden, strict=False)]
+            outs = profile(setup, int(s), (xp, yp)).activations
             sat[i, j] = np.mean([saturated_fraction(a, "sigmoid") for a in outs])
             slope[i, j] = np.mean([np.mean(a * (1.0 - a)) for a in outs])
             measured = run(setup, label, int(s))

@@ -11,6 +11,7 @@ from vgdocs.engine.activations import ACTIVATIONS
 from vgdocs.engine.data import digits
 from vgdocs.engine.init import INITIALIZERS
 from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.probe import probe
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
@@ -31,12 +32,12 @@ class GlorotTrap(Result):
     depth: int
     width: int
     batch: int
-    weight_grad_norms: np.ndarray
-    delta_norms: np.ndarray
     weight_grad_spread: float
     delta_spread: float
     weight_grad_ratio: float
     delta_ratio: float
+    weight_grad_norms: np.ndarray
+    delta_norms: np.ndarray
 
     def table(self, which: str | None = None) -> Table:
         """One row per hidden layer: both norms, each relative to the last hidden layer's."""
@@ -104,7 +105,7 @@ def glorot_trap(
         raise ValueError(f"depth must be at least 2 to compare layers; got {depth}")
     x, y = digits("train", seed=seed)
     net = MLP([64, *[width] * depth, 10], activation, init=init, loss="softmax_ce", seed=seed)
-    p = net.gradients(x[:batch], y[:batch], update_stats=False)
+    p = probe(net, x[:batch], y[:batch])
     w, d = p.grad_norms[:-1], p.delta_norms
     return GlorotTrap(
         seed=seed,

@@ -12,7 +12,7 @@ from vgdocs.engine.activations import ACTIVATIONS
 from vgdocs.engine.diagnose import RECTIFIED, diagnose
 from vgdocs.engine.labels import label
 from vgdocs.experiments._core import experiment
-from vgdocs.experiments.fixes._setup import VANISHING, Run, Trial, probe_batch, run
+from vgdocs.experiments.digits_bench import VANISHING, Run, Trial, probe_batch, profile, run
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Table
 
@@ -126,7 +126,7 @@ def activations(
     runs = tuple(run(VANISHING.but(activation=n), n, seed) for n in names)
     stress = tuple(run(VANISHING.but(activation=n, lr=stress_lr), n, seed) for n in stress_names)
     x, y = probe_batch()
-    gelu_he = diagnose(VANISHING.but(activation="gelu", init="he_normal").net(seed).gradients(x, y).delta_norms)
+    gelu_he = diagnose(profile(VANISHING.but(activation="gelu", init="he_normal"), seed, (x, y)).delta_norms)
     return ActivationSwap(
         seed=seed,
         runs=runs,

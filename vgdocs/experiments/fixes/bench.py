@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from vgdocs.engine._checks import positive_int
 from vgdocs.experiments._core import experiment
-from vgdocs.experiments.fixes._setup import EXPLODING, HEALTHY, VANISHING, Trial, run
+from vgdocs.experiments.digits_bench import EXPLODING, HEALTHY, VANISHING, Trial, run
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Table
 

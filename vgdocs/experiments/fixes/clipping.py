@@ -9,7 +9,7 @@ import numpy as np
 from vgdocs.engine._checks import choice, finite_float
 from vgdocs.engine.optim import clip_by_global_norm, global_norm
 from vgdocs.experiments._core import experiment
-from vgdocs.experiments.fixes._setup import (
+from vgdocs.experiments.digits_bench import (
     EXPLODING,
     HEALTHY,
     VANISHING,

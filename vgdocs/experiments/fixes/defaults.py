@@ -10,7 +10,7 @@ from vgdocs.engine import theory
 from vgdocs.engine._checks import finite_float
 from vgdocs.engine.labels import label
 from vgdocs.experiments._core import experiment
-from vgdocs.experiments.fixes._setup import HEALTHY, VANISHING, Setup, Trial, run, runs_table
+from vgdocs.experiments.digits_bench import HEALTHY, VANISHING, Setup, Trial, run, runs_table
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Table
 

@@ -12,12 +12,14 @@ from vgdocs.engine._checks import choice, finite_float, positive_int
 from vgdocs.engine.init import init_std
 from vgdocs.engine.labels import label
 from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.probe import probe
 from vgdocs.experiments._core import experiment
-from vgdocs.experiments.fixes._setup import (
+from vgdocs.experiments.digits_bench import (
     Run,
     RunsResult,
     Setup,
     probe_batch,
+    profile,
     profile_figure,
     run,
     runs_table,
@@ -149,10 +151,9 @@ def initialisation(
     x, y = probe_batch()
     act_var, grad_var = [], []
     for s in schemes:
-        with np.errstate(over="ignore", invalid="ignore"):
-            p = setups[s].net(seed).gradients(x, y, update_stats=False)
-        act_var.append([float(np.var(t.a)) for t in p.hidden])
-        grad_var.append([float(np.var(t.delta)) for t in p.hidden])
+        p = profile(setups[s], seed, (x, y), variances=True)
+        act_var.append([float(np.var(a)) for a in p.activations])
+        grad_var.append(p.delta_vars)
     act_var_a, grad_var_a = np.array(act_var), np.array(grad_var)
     with np.errstate(divide="ignore", invalid="ignore"):  # a profile that underflowed to 0 is data
         act_factor = (act_var_a[:, -1] / act_var_a[:, 0]) ** (1.0 / (depth - 1))
@@ -162,7 +163,7 @@ def initialisation(
     runs = tuple(run(setups[s], _label(s, stds), seed) for s in trained)
     gain = 1.0 / math.sqrt(_SLOPE_SQUARED[activation])
     net = MLP([64, *[width] * depth, 10], activation, init="orthogonal", init_gain=gain, loss="softmax_ce", seed=seed)
-    gvar = [float(np.var(t.delta)) for t in net.gradients(x, y, update_stats=False).hidden]
+    gvar = probe(net, x, y, variances=True).delta_vars
     return Initialisation(
         seed=seed,
         activation=activation,

@@ -9,7 +9,7 @@ import numpy as np
 from vgdocs.engine._checks import choice, finite_float, positive_int
 from vgdocs.engine.diagnose import saturated_fraction
 from vgdocs.experiments._core import experiment
-from vgdocs.experiments.fixes._setup import VANISHING, Run, Setup, Trial, probe_batch, run
+from vgdocs.experiments.digits_bench import VANISHING, Run, Setup, Trial, probe_batch, run
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
@@ -126,12 +126,12 @@ class Normalisation(Trial):
                 "Batch norm lifts the sigmoid network's first-to-last ratio from {before} to {after} and its "
                 "loss after training from {loss_before} to {loss_after}.",
                 holds=bn.delta_ratio > 0.1 and plain.delta_ratio < 1e-3 and bn.final_loss < plain.final_loss - 1.0,
-                evidence={
-                    "before": plain.delta_ratio,
-                    "after": bn.delta_ratio,
-                    "loss_before": plain.final_loss,
-                    "loss_after": bn.final_loss,
-                },
+                evidence=dict(
+                    before=plain.delta_ratio,
+                    after=bn.delta_ratio,
+                    loss_before=plain.final_loss,
+                    loss_after=bn.final_loss,
+                ),
                 intervention="batch norm before each sigmoid; same weights, data, optimiser, steps, seed",
                 scope=f"ratio at initialisation; loss after {VANISHING.steps} momentum SGD steps",
             ),

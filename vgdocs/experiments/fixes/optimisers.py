@@ -9,9 +9,10 @@ import numpy as np
 
 from vgdocs.engine._checks import choice, finite_float, nonnegative_int, positive_int
 from vgdocs.engine.data import digits
+from vgdocs.engine.probe import probe
 from vgdocs.engine.train import train
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.experiments.fixes._setup import HEALTHY, VANISHING, Run, Trial, probe_batch, run
+from vgdocs.experiments.digits_bench import HEALTHY, VANISHING, Run, Trial, probe_batch, run
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
@@ -341,21 +342,10 @@ def ratio_during_training(
     for _, setup in PROFILE_RUNS:
         for s in seed_list:
             net = setup.net(int(s))
-            with np.errstate(all="ignore"):
-                d0 = net.gradients(xp, yp, update_stats=False).delta_norms
-            hist = train(
-                net,
-                x,
-                y,
-                optimizer=setup.optimizer,
-                lr=setup.lr,
-                steps=steps,
-                batch_size=setup.batch_size,
-                record_every=record_every,
-                seed=int(s),
-            )
-            with np.errstate(all="ignore"):
-                d1 = net.gradients(xp, yp, update_stats=False).delta_norms
+            d0 = probe(net, xp, yp).delta_norms
+            recipe = setup.but(steps=steps, record_every=record_every).recipe()
+            hist = train(net, x, y, **recipe, seed=int(s))
+            d1 = probe(net, xp, yp).delta_norms
             trace.append(hist.delta_norms[:, 0] / hist.delta_norms[:, -1])
             start.append(d0[0] / d0[-1])
             end.append(d1[0] / d1[-1])

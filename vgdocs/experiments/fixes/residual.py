@@ -8,7 +8,7 @@ import numpy as np
 
 from vgdocs.engine._checks import choice, positive_int
 from vgdocs.experiments._core import experiment
-from vgdocs.experiments.fixes._setup import VANISHING, Trial, probe_batch, run
+from vgdocs.experiments.digits_bench import VANISHING, Trial, probe_batch, profile, run
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series
 
@@ -38,13 +38,13 @@ class Residual(Trial):
                 "With skips the first hidden layer gets {skip} times the last layer's gradient, against {plain} "
                 "without; at {deep} layers, {deep_skip} against {deep_plain}.",
                 holds=skip.delta_ratio >= 1.0 and self.deep_ratio_residual >= 1.0 and plain.delta_ratio < 1e-2,
-                evidence={
-                    "skip": skip.delta_ratio,
-                    "plain": plain.delta_ratio,
-                    "deep": self.deep_depth,
-                    "deep_skip": self.deep_ratio_residual,
-                    "deep_plain": self.deep_ratio_plain,
-                },
+                evidence=dict(
+                    skip=skip.delta_ratio,
+                    plain=plain.delta_ratio,
+                    deep=self.deep_depth,
+                    deep_skip=self.deep_ratio_residual,
+                    deep_plain=self.deep_ratio_plain,
+                ),
                 intervention="skip connections added; everything else held",
                 scope="at initialisation",
             )
@@ -91,8 +91,7 @@ def residual(*, deep_depth: int = 30, seed: int = 0) -> Residual:
     runs = (run(VANISHING, "plain", seed), run(VANISHING.but(residual=True), "residual", seed))
     x, y = probe_batch()
     plain, skip = (
-        VANISHING.but(depth=deep_depth, residual=r).net(seed).gradients(x, y, update_stats=False).delta_norms
-        for r in (False, True)
+        profile(VANISHING.but(depth=deep_depth, residual=r), seed, (x, y)).delta_norms for r in (False, True)
     )
     return Residual(
         seed=seed,

@@ -1,13 +1,15 @@
-"""The shared test bench of the Fixes chapter: one task, two sick networks, one run per recipe.
+"""The shared digits test bench (Fixes and Detection chapters): one task, two sick networks, one run per recipe.
 
 Every fix is measured as a change to a `Setup` (network + training recipe) on the digits task,
 so the pages, the comparison table and the tests all read the same runs. A run is memoised
 for the duration of a site build, so a page that quotes a run another page made pays nothing.
+A setup's gradients at initialisation are the engine's probe (`profile`) on the fixed probe batch.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +20,7 @@ from vgdocs.engine.data import digits
 from vgdocs.engine.diagnose import diagnose
 from vgdocs.engine.labels import label
 from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.probe import Profile, probe
 from vgdocs.engine.train import train
 from vgdocs.experiments._core import Result
 from vgdocs.publish import cache
@@ -25,6 +28,7 @@ from vgdocs.publish.present.numbers import fmt
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
 __all__ = [
+    "CHANCE_LOSS",
     "EXPLODING",
     "HEALTHY",
     "PROBE_SIZE",
@@ -34,13 +38,16 @@ __all__ = [
     "Setup",
     "Trial",
     "probe_batch",
+    "profile",
     "profile_figure",
     "run",
     "runs_table",
     "training_figure",
 ]
 
+CHANCE_LOSS = math.log(10.0)  # cross-entropy of a uniform guess over ten digits
 PROBE_SIZE = 256  # examples in the fixed batch every profile at initialisation is measured on
+TRAIN_FIELDS = ("optimizer", "lr", "weight_decay", "clip_norm", "steps", "batch_size", "record_every")
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,10 @@ class Setup:
             loss="softmax_ce",
             seed=seed,
         )
+
+    def recipe(self) -> dict[str, object]:
+        """The training recipe as keyword arguments of vgdocs.engine.train.train (all but the seed)."""
+        return {k: getattr(self, k) for k in TRAIN_FIELDS}
 
     def describe(self) -> str:
         """The recipe in a reader's words, e.g. 'sigmoid, Xavier (normal) init, 10 hidden layers of 32,
@@ -166,6 +177,14 @@ def probe_batch(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return x[:PROBE_SIZE], y[:PROBE_SIZE]
 
 
+def profile(
+    setup: Setup, seed: int, batch: tuple[np.ndarray, np.ndarray] | None = None, *, variances: bool = False
+) -> Profile:
+    """The engine's probe of a fresh `setup` network (seed `seed`) on `batch` (default: the probe batch)."""
+    x, y = probe_batch() if batch is None else batch
+    return probe(setup.net(seed), x, y, variances=variances)
+
+
 def run(setup: Setup, label: str, seed: int) -> Run:
     """Measure `setup` and name the run `label` (memoised by setup and seed during a site build)."""
     seed = nonnegative_int("seed", seed)
@@ -176,27 +195,12 @@ def run(setup: Setup, label: str, seed: int) -> Run:
 def _run(setup: Setup, seed: int) -> Run:
     net = setup.net(seed)
     xp, yp = probe_batch()
-    with np.errstate(all="ignore"):  # an exploding net's profile may overflow: that is data
-        first = net.gradients(xp, yp, update_stats=False)
+    first = probe(net, xp, yp)
     diagnosis = diagnose(first.delta_norms)
     x, y = digits("train")
     with np.errstate(all="ignore"):
         initial = net.loss(x, y)
-    hist = train(
-        net,
-        x,
-        y,
-        optimizer=setup.optimizer,
-        lr=setup.lr,
-        steps=setup.steps,
-        batch_size=setup.batch_size,
-        clip_norm=setup.clip_norm,
-        weight_decay=setup.weight_decay,
-        record_every=setup.record_every,
-        seed=seed,
-        x_eval=xp,
-        y_eval=yp,
-    )
+    hist = train(net, x, y, **setup.recipe(), seed=seed, x_eval=xp, y_eval=yp)
     return Run(
         label="",
         recipe=setup.describe(),
