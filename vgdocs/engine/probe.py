@@ -23,8 +23,13 @@ class Profile:
 
     delta_norms: Frobenius norm of dL/dz per hidden layer; grad_norms: of dL/dW per weight layer;
     activations: each hidden layer's activation output (batch, units) with its function's name;
-    preactivation_vars, delta_vars: Var(z) and Var(dL/dz) of each hidden layer over batch and units
-    (MLPs probed with variances=True; None otherwise).
+    Opt-in fields (MLPs only; None unless the probe was asked for them):
+    preactivation_vars, delta_vars: Var(z) and Var(dL/dz) of each hidden layer over batch and units, and
+    weight_grad_vars: Var(dL/dW) of each weight layer over its entries, output layer last (variances=True);
+    bias_grad_norms: Euclidean norm of dL/db per weight layer, output layer last, NaN where a layer has
+    no bias (bias_grads=True);
+    activation_inputs: each hidden layer's activation input u, (batch, units): z, or norm(z) when
+    normalising before the activation (activation_inputs=True).
     """
 
     loss: float
@@ -35,25 +40,41 @@ class Profile:
     lag_norms: np.ndarray | None = None  # recurrent models: ||dL/dh_k|| per time lag, nearest lag first
     preactivation_vars: np.ndarray | None = None
     delta_vars: np.ndarray | None = None
+    weight_grad_vars: np.ndarray | None = None
+    bias_grad_norms: np.ndarray | None = None
+    activation_inputs: tuple[np.ndarray, ...] | None = None
 
 
-def probe(net: Any, x: np.ndarray, y: np.ndarray, *, variances: bool = False) -> Profile:
+def probe(
+    net: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    variances: bool = False,
+    bias_grads: bool = False,
+    activation_inputs: bool = False,
+) -> Profile:
     """One forward/backward pass of an MLP `net` on (x, y) at its current weights (no statistics updated).
 
-    variances: also report Var(z) and Var(dL/dz) per hidden layer (two more passes over the taps).
+    variances: also report Var(z), Var(dL/dz) per hidden layer and Var(dL/dW) per weight layer;
+    bias_grads: the norm of dL/db per weight layer; activation_inputs: a copy of each hidden layer's u.
+    Each is a further pass over the taps, paid only when asked.
     Overflow in an exploding network is data: its norms come back inf or NaN, without warnings.
     """
     with np.errstate(all="ignore"):
         tape = net.gradients(x, y, update_stats=False)
         acts = tuple(layer.act(tap.u) for layer, tap in zip(net.layers[:-1], tape.hidden, strict=True))
         names = tuple(layer.act.name for layer in net.layers[:-1])
-        z_vars = d_vars = None
+        extra: dict[str, Any] = {}
         if variances:
-            z_vars = np.array([tap.z.var() for tap in tape.hidden], dtype=np.float64)
-            d_vars = np.array([tap.delta.var() for tap in tape.hidden], dtype=np.float64)
-        return Profile(
-            tape.loss, tape.delta_norms, tape.grad_norms, acts, names, preactivation_vars=z_vars, delta_vars=d_vars
-        )
+            extra["preactivation_vars"] = np.array([tap.z.var() for tap in tape.hidden], dtype=np.float64)
+            extra["delta_vars"] = np.array([tap.delta.var() for tap in tape.hidden], dtype=np.float64)
+            extra["weight_grad_vars"] = np.array([tap.dW.var() for tap in tape.layers], dtype=np.float64)
+        if bias_grads:
+            extra["bias_grad_norms"] = tape.bias_grad_norms
+        if activation_inputs:
+            extra["activation_inputs"] = tuple(tap.u.copy() for tap in tape.hidden)
+        return Profile(tape.loss, tape.delta_norms, tape.grad_norms, acts, names, **extra)
 
 
 def probe_mlp(

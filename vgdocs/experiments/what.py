@@ -15,6 +15,7 @@ from vgdocs.engine.data import digits
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.engine.train import train
 from vgdocs.experiments._core import Result, experiment
+from vgdocs.experiments.digits_bench import CHANCE_LOSS
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
@@ -130,7 +131,7 @@ def layer_movement(
         weight_change=wc,
         loss_start=np.array(start),
         loss_end=np.array(end),
-        chance_loss=math.log(10.0),
+        chance_loss=CHANCE_LOSS,
         sigmoid_first=float(wc[0, 0]),
         sigmoid_last=float(wc[0, -1]),
         sigmoid_last_over_first=float(wc[0, -1] / wc[0, 0]),
@@ -312,5 +313,5 @@ def signal_collapse(
         steps=steps,
         lr=lr,
         frozen_loss=losses,
-        chance_loss=math.log(10.0),
+        chance_loss=CHANCE_LOSS,
     )

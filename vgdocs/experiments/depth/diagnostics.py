@@ -19,6 +19,7 @@ from vgdocs.engine.data import digits
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.engine.train import fit
 from vgdocs.experiments._core import Result, experiment
+from vgdocs.experiments.digits_bench import CHANCE_LOSS
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
@@ -302,7 +303,7 @@ def diagnostics(
         seed=seed,
         nets=NETS,
         classes=10,
-        ln_classes=math.log(10.0),
+        ln_classes=CHANCE_LOSS,
         depth=depth,
         width=width,
         steps=steps,

@@ -16,7 +16,7 @@ import numpy as np
 from vgdocs.engine._checks import finite_float, nonnegative_int
 from vgdocs.engine.diagnose import saturated_fraction
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.experiments.digits_bench import VANISHING, Setup, probe_batch, profile, run
+from vgdocs.experiments.digits_bench import CHANCE_LOSS, VANISHING, Setup, probe_batch, profile, run
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Table
 
@@ -174,5 +174,5 @@ def saturation(seeds: Sequence[int] = (0, 1, 2), *, std: float = 1.0, seed: int 
         ratio=ratio,
         healthy=healthy,
         final_loss=loss,
-        chance_loss=float(np.log(10.0)),
+        chance_loss=CHANCE_LOSS,
     )

@@ -8,6 +8,7 @@ import numpy as np
 
 from vgdocs.engine._checks import choice, finite_float, positive_int
 from vgdocs.engine.diagnose import saturated_fraction
+from vgdocs.engine.probe import probe
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.digits_bench import VANISHING, Run, Setup, Trial, probe_batch, run
 from vgdocs.publish.claims import Claim
@@ -160,10 +161,11 @@ def normalisation(
     hist_labels = ("no normalisation", "batch norm", "layer norm")
     share, saturated = [], []
     for s in hist_setups:
-        tap = s.net(seed).gradients(x, y, update_stats=False).hidden[layer - 1]
-        counts, _ = np.histogram(np.clip(tap.u, edges[0], edges[-1]), bins=edges)
-        share.append(counts / tap.u.size)
-        saturated.append(saturated_fraction(tap.a, "sigmoid"))
+        p = probe(s.net(seed), x, y, activation_inputs=True)
+        u = p.activation_inputs[layer - 1]
+        counts, _ = np.histogram(np.clip(u, edges[0], edges[-1]), bins=edges)
+        share.append(counts / u.size)
+        saturated.append(saturated_fraction(p.activations[layer - 1], "sigmoid"))
     return Normalisation(
         seed=seed,
         runs=runs,

@@ -12,7 +12,7 @@ from vgdocs.engine.data import digits
 from vgdocs.engine.probe import probe
 from vgdocs.engine.train import train
 from vgdocs.experiments._core import Result, experiment
-from vgdocs.experiments.digits_bench import HEALTHY, VANISHING, Run, Trial, probe_batch, run
+from vgdocs.experiments.digits_bench import CHANCE_LOSS, HEALTHY, VANISHING, Run, Trial, probe_batch, run
 from vgdocs.publish.claims import Claim
 from vgdocs.publish.present.spec import Figure, Panel, Series, Table
 
@@ -365,5 +365,5 @@ def ratio_during_training(
         final_loss=np.array(loss).reshape(shape),
         first_change=np.array(first).reshape(shape),
         last_change=np.array(last).reshape(shape),
-        chance_loss=float(np.log(10.0)),
+        chance_loss=CHANCE_LOSS,
     )

@@ -8,6 +8,7 @@ import numpy as np
 
 from vgdocs.engine._checks import finite_float, positive_int, rng_from
 from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.probe import probe
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.reproductions._common import (
     INIT_LABEL,
@@ -104,9 +105,9 @@ def glorot(
             rng = rng_from("seed", seed + s)
             net = MLP([width] * (depth + 1) + [width], "tanh", init=init, seed=rng)
             x, y = input_std * rng.standard_normal((batch, width)), rng.standard_normal((batch, width))
-            hidden = net.gradients(x, y).hidden
-            logs_d += np.log([t.delta.var() for t in hidden]) / n_seeds
-            logs_w += np.log([t.dW.var() for t in hidden]) / n_seeds
+            p = probe(net, x, y, variances=True)
+            logs_d += np.log(p.delta_vars) / n_seeds
+            logs_w += np.log(p.weight_grad_vars[:-1]) / n_seeds
             nv += np.mean([width * layer.W.var() for layer in net.layers[:-1]]) / n_seeds
         n_var.append(nv)
         backprop.append(np.exp(logs_d - logs_d[-1]))

@@ -11,6 +11,7 @@ from vgdocs.engine.at_init import mlp_at_init
 from vgdocs.engine.data import digits
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.engine.optim import make_optimizer
+from vgdocs.engine.probe import probe
 from vgdocs.engine.train import train
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.reproductions._common import (
@@ -115,8 +116,7 @@ def he(
         logs = np.zeros(depth)
         for s in range(n_seeds):
             net, x, y = mlp_at_init("relu", depth=depth, width=width, batch=batch, seed=seed + s, init=init)
-            hidden = net.gradients(x, y).hidden
-            logs += np.log([t.z.var() for t in hidden]) / n_seeds
+            logs += np.log(probe(net, x, y, variances=True).preactivation_vars) / n_seeds
         signal.append(np.exp(logs - logs[0]))
         net = MLP([x_train.shape[1], *[width] * depth, 10], "relu", init=init, loss="softmax_ce", seed=seed)
         start = net.loss(x_train, y_train)

@@ -12,6 +12,7 @@ from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
 from vgdocs.engine.activations import activation
 from vgdocs.engine.data import digits
 from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.probe import probe
 from vgdocs.experiments._core import experiment
 from vgdocs.experiments.reproductions._common import (
     DELTA,
@@ -149,7 +150,7 @@ def nielsen(
                 loss="bce",
                 seed=rng_from("seed", seed + s),
             )
-            logs[s] = np.log(net.gradients(x, y).bias_grad_norms[:-1] * y.shape[1])
+            logs[s] = np.log(probe(net, x, y, bias_grads=True).bias_grad_norms[:-1] * y.shape[1])
         log_ratio = logs[:, :-1] - logs[:, 1:]
         norms.append(np.exp(logs.mean(axis=0)))
         ratios.append(np.exp(log_ratio.mean(axis=0)))

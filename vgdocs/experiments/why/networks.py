@@ -20,6 +20,7 @@ from vgdocs.engine.diagnose import SATURATING, SATURATION_BANDS, saturated_fract
 from vgdocs.engine.init import INITIALIZERS
 from vgdocs.engine.labels import label, setup_label
 from vgdocs.engine.nets.mlp import MLP
+from vgdocs.engine.probe import probe
 from vgdocs.experiments._core import Result, experiment
 from vgdocs.experiments.why.slopes import SIGMA, TIMES
 from vgdocs.publish.claims import Claim
@@ -39,9 +40,8 @@ def delta_profile(
     net, x, y = mlp_at_init(
         act, depth=depth, width=width, batch=batch, seed=seed, init=init, gain=gain, bias_std=bias_std
     )
-    with np.errstate(over="ignore", invalid="ignore"):
-        p = net.gradients(x, y)
-    return p.delta_norms, np.stack([t.u for t in p.hidden]), net
+    p = probe(net, x, y, activation_inputs=True)
+    return p.delta_norms, np.stack(p.activation_inputs), net
 
 
 @dataclass(frozen=True, kw_only=True)
