@@ -25,6 +25,26 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "mkdocs.yml"
 RECORD_ENV = "VGDOCS_LEDGER_RECORD"  # vgdocs.publish.ledger.RECORD_ENV (not imported: keep this file light)
 
+# Two loops. `make test` (CI): every test, the run's one site build cold (no experiment cache), as a
+# fresh clone builds. `make test-fast` (VGDOCS_TEST_WARM=1, the author's loop): that build and the
+# experiment tests READ the experiment cache that builds and `mkdocs serve` fill in .cache/vgdocs
+# (never writing it: a test that patches the engine must not leave its numbers there), and the tests
+# that must build cold on purpose (marked `cold`: the old-CPU drift build, the mutation builds) are
+# deselected. The cache key covers the source of everything an experiment imports, so a cached
+# Result is the one the code computes.
+WARM = os.environ.get("VGDOCS_TEST_WARM", "0") == "1"
+WARM_CACHE = REPO / ".cache" / "vgdocs"
+
+
+def experiment_memo() -> None:
+    """Switch the experiment memo on for a test module: memory only, or the build's cache read-only (WARM)."""
+    from vgdocs.publish import cache
+
+    if WARM:
+        cache.activate(WARM_CACHE, read_only=True)
+    else:
+        cache.activate(None)
+
 
 @dataclass(frozen=True)
 class Build:
@@ -58,7 +78,7 @@ def source_date_epoch() -> str:
 
 @pytest.fixture(scope="session")
 def real_site(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Build:
-    """The repository's site, built ONCE per test run (cold, strict, dated by the last commit).
+    """The repository's site, built ONCE per test run (strict, dated by the last commit; cold unless WARM).
 
     Every test that needs the built site takes this fixture: the build checks, the ledger's drift
     check (its numbers are in `site.parent / "recorded.tsv"`) and the browser suite. Under
@@ -75,6 +95,8 @@ def real_site(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
         done = root / "build.json"
         if not done.exists():
             env = {"SOURCE_DATE_EPOCH": source_date_epoch(), RECORD_ENV: str(root / "recorded.tsv")}
+            if WARM:  # the author's loop: experiments from .cache/vgdocs (the build fills what is missing)
+                env["VGDOCS_CACHE"] = "1"
             build = mkdocs_build(CONFIG, root / "site", env=env)
             done.write_text(json.dumps({"returncode": build.returncode, "output": build.output, "s": build.seconds}))
         data = json.loads(done.read_text())
@@ -92,10 +114,15 @@ def torch():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Every test that takes the `torch` fixture carries the `torch` marker."""
+    """Every test that takes the `torch` fixture carries the `torch` marker; WARM deselects the `cold` tests."""
     for item in items:
         if "torch" in getattr(item, "fixturenames", ()) and item.get_closest_marker("torch") is None:
             item.add_marker(pytest.mark.torch)
+    if WARM:
+        kept = [item for item in items if item.get_closest_marker("cold") is None]
+        if len(kept) < len(items):
+            config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("cold")])
+            items[:] = kept
 
 
 # Pages about the site rather than about gradients: they print a record, not an experiment, so the
