@@ -1,7 +1,7 @@
 # Named tasks for Vanishing Gradients, live. Everything runs inside .venv (created on demand).
 #   make serve     install, then serve the site with live reload on http://127.0.0.1:8000
 #   make test      install (+ Debian's chromium when missing), then the whole pytest suite (CI: .ci/run)
-#   make test-fast the author's loop: the same suite reading the experiment cache, without the cold builds
+#   make test-fast the author's loop: the suite reading the experiment cache, without cold builds and browser
 #   make build     strict, cold build of the site into site/
 #   make lint      ruff format --check, ruff check (rules in pyproject.toml), zizmor on .github/
 #   make engines   build with MkDocs, ProperDocs and Zensical; check each against the ledger; compare
@@ -55,10 +55,11 @@ build: install
 test: install chromium
 	$(BIN)/pytest
 
-# Every test but the `cold` ones (whole-site builds that must run without the experiment cache); the
-# run's one site build and the experiment tests read .cache/vgdocs (tests/conftest.py, WARM).
-test-fast: install chromium
-	VGDOCS_TEST_WARM=1 $(BIN)/pytest
+# Every test but the `cold` ones (whole-site builds that must run without the experiment cache) and
+# the `browser` ones (Chromium visiting every page: about three minutes on their own); the run's one
+# site build and the experiment tests read .cache/vgdocs (tests/conftest.py, WARM). `make test` runs all.
+test-fast: install
+	VGDOCS_TEST_WARM=1 $(BIN)/pytest -m "not browser"
 
 torch-test: install
 	$(BIN)/pytest -m torch

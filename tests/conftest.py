@@ -113,8 +113,16 @@ def torch():
     return pytest.importorskip("torch", reason="torch not installed: pip install -e .[torch] to compare")
 
 
+@pytest.hookimpl(trylast=True)  # after the folders' conftests have added their markers
 def pytest_collection_modifyitems(config, items):
-    """Every test that takes the `torch` fixture carries the `torch` marker; WARM deselects the `cold` tests."""
+    """`torch` marker for every test taking the torch fixture; WARM deselects `cold` tests; xdist groups work.
+
+    pytest-xdist 3.8 groups a test (`--dist loadgroup`, marker `xdist_group`) by writing the group
+    into `item._nodeid`, which pytest 9 no longer reads (it keeps the id in `item._id`): without the
+    lines below every group is split across the workers, so each worker visits every page with its
+    own Chromium and builds the drift tests' second clean site again. Same suffix, where pytest reads it.
+    """
+    _xdist_groups(config, items)
     for item in items:
         if "torch" in getattr(item, "fixturenames", ()) and item.get_closest_marker("torch") is None:
             item.add_marker(pytest.mark.torch)
@@ -131,3 +139,18 @@ META_PAGES = {
     "building.md": "the engines report CI writes (.ci/engines.json), not a numpy computation",
     "changes.md": "the ledger's own git history",
 }
+
+
+def _xdist_groups(config, items) -> None:
+    if not (hasattr(config, "workerinput") and config.getvalue("loadgroup")):
+        return
+    try:
+        from _pytest.nodeid import NodeId  # pytest >= 9; before it, xdist's own suffix works
+    except ImportError:
+        return
+    for item in items:
+        names = {
+            str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")
+        }
+        if names and "@" not in item.nodeid and hasattr(item, "_id"):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(names))}")

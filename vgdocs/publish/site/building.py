@@ -185,9 +185,7 @@ def _finish(root: Path | None = None):
                     "pages": _page_seconds,
                     # every computation of this build, in either process (a nested experiment is also
                     # inside its caller's seconds); "present.figure" is drawing a figure
-                    "experiments": [
-                        {"name": n, "args": k, "seconds": t, "process": p} for p, n, k, t in here + worker
-                    ],
+                    "experiments": [{"name": n, "args": k, "seconds": t, "process": p} for p, n, k, t in here + worker],
                     "stats": s,
                     "seconds": time.perf_counter() - _build_started,
                     "marks": _marks,
