@@ -89,7 +89,7 @@ def build(root: Path, report: Path, cache: str, **extra: str) -> tuple[float, fl
     env = child_env(VGDOCS_CACHE=cache, VGDOCS_BUILD_REPORT=str(report), **extra)
     started = time.time()
     out = subprocess.run(
-        [PY, "-c", WRAP, *command("build")[1:], "-q", "-d", str(root / "site")],
+        [PY, "-c", WRAP, *command("build"), "-q", "-d", str(root / "site")],
         cwd=root,
         env=env,
         capture_output=True,

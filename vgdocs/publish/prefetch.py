@@ -197,8 +197,15 @@ def stop() -> None:
     """Cancel what the worker has not started and let it go (end of a build, or a failed one)."""
     global _pool
     if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+        pool, _pool = _pool, None
+        # A call the worker is still computing is one no page asked for (every page is built, or the
+        # build failed): end the worker now, or the interpreter waits for it at exit (minutes, cold).
+        # The processes are only reachable through this attribute (Python 3.14 adds terminate_workers),
+        # and shutdown() forgets them: take them first.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
 
 
 def _collect(future: Future) -> Any:
