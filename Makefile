@@ -1,11 +1,13 @@
 # Named tasks for Vanishing Gradients, live. Everything runs inside .venv (created on demand).
 #   make serve     install, then serve the site with live reload on http://127.0.0.1:8000
-#   make test      install (+ Debian's chromium when missing), then the whole pytest suite
+#   make test      install (+ Debian's chromium when missing), then the whole pytest suite (CI: .ci/run)
+#   make test-fast the author's loop: the suite reading the experiment cache, without cold builds and browser
 #   make build     strict, cold build of the site into site/
 #   make lint      ruff format --check, ruff check (rules in pyproject.toml), zizmor on .github/
 #   make engines   build with MkDocs, ProperDocs and Zensical; check each against the ledger; compare
 #   make torch-test  only the tests that compare against PyTorch
-#   make bench     build-speed benchmark (cold, warm, prose edit under serve, per page, memory)
+#   make bench     build-speed benchmark (cold, warm, edits under serve, phases, per page, memory);
+#                  BENCH="--tests" also times `make test` and `make test-fast`
 #   make page-sizes  each built page's own HTML size against its budget
 #   make constraints rewrite requirements/constraints.txt from the current .venv
 #   make clean     remove site/ and build caches
@@ -30,7 +32,7 @@ export SOURCE_DATE_EPOCH
 endif
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install serve build test torch-test lint bench page-sizes chromium constraints clean engines
+.PHONY: install serve build test test-fast torch-test lint bench page-sizes chromium constraints clean engines
 
 install: $(VENV)/.installed
 
@@ -53,11 +55,18 @@ build: install
 test: install chromium
 	$(BIN)/pytest
 
+# Every test but the `cold` ones (whole-site builds that must run without the experiment cache) and
+# the `browser` ones (Chromium visiting every page: about three minutes on their own); the run's one
+# site build and the experiment tests read .cache/vgdocs (tests/conftest.py, WARM). `make test` runs all.
+test-fast: install
+	VGDOCS_TEST_WARM=1 $(BIN)/pytest -m "not browser"
+
 torch-test: install
 	$(BIN)/pytest -m torch
 
+BENCH ?=
 bench: install
-	$(BIN)/python benchmarks/build_speed.py
+	$(BIN)/python benchmarks/build_speed.py $(BENCH)
 
 page-sizes: install
 	$(BIN)/python benchmarks/page_sizes.py

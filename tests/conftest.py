@@ -25,6 +25,26 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "mkdocs.yml"
 RECORD_ENV = "VGDOCS_LEDGER_RECORD"  # vgdocs.publish.ledger.RECORD_ENV (not imported: keep this file light)
 
+# Two loops. `make test` (CI): every test, the run's one site build cold (no experiment cache), as a
+# fresh clone builds. `make test-fast` (VGDOCS_TEST_WARM=1, the author's loop): that build and the
+# experiment tests READ the experiment cache that builds and `mkdocs serve` fill in .cache/vgdocs
+# (never writing it: a test that patches the engine must not leave its numbers there), and the tests
+# that must build cold on purpose (marked `cold`: the old-CPU drift build, the mutation builds) are
+# deselected. The cache key covers the source of everything an experiment imports, so a cached
+# Result is the one the code computes.
+WARM = os.environ.get("VGDOCS_TEST_WARM", "0") == "1"
+WARM_CACHE = REPO / ".cache" / "vgdocs"
+
+
+def experiment_memo() -> None:
+    """Switch the experiment memo on for a test module: memory only, or the build's cache read-only (WARM)."""
+    from vgdocs.publish import cache
+
+    if WARM:
+        cache.activate(WARM_CACHE, read_only=True)
+    else:
+        cache.activate(None)
+
 
 @dataclass(frozen=True)
 class Build:
@@ -58,7 +78,7 @@ def source_date_epoch() -> str:
 
 @pytest.fixture(scope="session")
 def real_site(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Build:
-    """The repository's site, built ONCE per test run (cold, strict, dated by the last commit).
+    """The repository's site, built ONCE per test run (strict, dated by the last commit; cold unless WARM).
 
     Every test that needs the built site takes this fixture: the build checks, the ledger's drift
     check (its numbers are in `site.parent / "recorded.tsv"`) and the browser suite. Under
@@ -75,6 +95,8 @@ def real_site(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
         done = root / "build.json"
         if not done.exists():
             env = {"SOURCE_DATE_EPOCH": source_date_epoch(), RECORD_ENV: str(root / "recorded.tsv")}
+            if WARM:  # the author's loop: experiments from .cache/vgdocs (the build fills what is missing)
+                env["VGDOCS_CACHE"] = "1"
             build = mkdocs_build(CONFIG, root / "site", env=env)
             done.write_text(json.dumps({"returncode": build.returncode, "output": build.output, "s": build.seconds}))
         data = json.loads(done.read_text())
@@ -91,11 +113,24 @@ def torch():
     return pytest.importorskip("torch", reason="torch not installed: pip install -e .[torch] to compare")
 
 
+@pytest.hookimpl(trylast=True)  # after the folders' conftests have added their markers
 def pytest_collection_modifyitems(config, items):
-    """Every test that takes the `torch` fixture carries the `torch` marker."""
+    """`torch` marker for every test taking the torch fixture; WARM deselects `cold` tests; xdist groups work.
+
+    pytest-xdist 3.8 groups a test (`--dist loadgroup`, marker `xdist_group`) by writing the group
+    into `item._nodeid`, which pytest 9 no longer reads (it keeps the id in `item._id`): without the
+    lines below every group is split across the workers, so each worker visits every page with its
+    own Chromium and builds the drift tests' second clean site again. Same suffix, where pytest reads it.
+    """
+    _xdist_groups(config, items)
     for item in items:
         if "torch" in getattr(item, "fixturenames", ()) and item.get_closest_marker("torch") is None:
             item.add_marker(pytest.mark.torch)
+    if WARM:
+        kept = [item for item in items if item.get_closest_marker("cold") is None]
+        if len(kept) < len(items):
+            config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("cold")])
+            items[:] = kept
 
 
 # Pages about the site rather than about gradients: they print a record, not an experiment, so the
@@ -104,3 +139,18 @@ META_PAGES = {
     "building.md": "the engines report CI writes (.ci/engines.json), not a numpy computation",
     "changes.md": "the ledger's own git history",
 }
+
+
+def _xdist_groups(config, items) -> None:
+    if not (hasattr(config, "workerinput") and config.getvalue("loadgroup")):
+        return
+    try:
+        from _pytest.nodeid import NodeId  # pytest >= 9; before it, xdist's own suffix works
+    except ImportError:
+        return
+    for item in items:
+        names = {
+            str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")
+        }
+        if names and "@" not in item.nodeid and hasattr(item, "_id"):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(names))}")

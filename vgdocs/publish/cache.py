@@ -7,13 +7,17 @@ VGDOCS_CACHE=0, a content-addressed store on disk (vgdocs.publish.store: JSON pl
 read with allow_pickle=False, so loading an entry never runs code) that survives between builds.
 A key is the experiment's name, its bound arguments and a hash of every vgdocs module it imports (transitively), plus
 the versions of the numerical libraries, so editing prose recomputes nothing and editing
-vgdocs recomputes exactly the experiments whose code changed.
+vgdocs recomputes exactly the experiments whose code changed. A module is hashed by its syntax
+tree (ast.dump: no comments, no layout), so a comment or a reformat recomputes nothing either; the
+tree and the imports of each module are kept in sources.json beside the entries, by the bytes'
+SHA-256, so a warm build parses no module it has seen before.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import sys
 import time
@@ -47,7 +51,12 @@ _imports_of: dict[str, list[str]] = {}
 _paths: dict[str, Path] = {}
 _exists: dict[str, bool] = {}
 _file_digests: dict[str, bytes] = {}
+# "module:sha256 of its bytes" -> {"code": sha256 of its syntax tree, "imports": [modules]}; kept beside
+# the disk layer (sources.json), so a warm build reads the import graph instead of parsing each module
+_source_memo: dict[str, dict[str, Any]] = {}
+_source_memo_state = {"loaded": False, "dirty": False}
 _disk: Any = None
+_read_only = False
 _stats = {"hits": 0, "disk_hits": 0, "misses": 0, "prefetched": 0}
 # digest -> callable returning the value computed in another process (vgdocs.publish.prefetch),
 # or _MISSING when that computation was cancelled or failed (then memoize computes it here)
@@ -60,11 +69,16 @@ def disk_enabled() -> bool:
     return os.environ.get("VGDOCS_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def activate(directory: str | os.PathLike[str] | None) -> None:
-    """Switch memoisation on for a build; `directory` holds the disk layer (None: memory only)."""
-    global _active, _disk
+def activate(directory: str | os.PathLike[str] | None, *, read_only: bool = False) -> None:
+    """Switch memoisation on for a build; `directory` holds the disk layer (None: memory only).
+
+    `read_only`: take what the disk layer holds, write nothing to it (the author's test loop reads the
+    builds' cache this way, so a test that patches the engine cannot leave its numbers there).
+    """
+    global _active, _disk, _read_only
     deactivate()
     _active = True
+    _read_only = bool(read_only)
     if directory is not None and disk_enabled():
         from vgdocs.publish.store import Store
 
@@ -73,8 +87,10 @@ def activate(directory: str | os.PathLike[str] | None) -> None:
 
 def deactivate() -> None:
     """Switch memoisation off and forget the in-process layer and module hashes."""
-    global _active, _disk
+    global _active, _disk, _read_only
     _active = False
+    _save_source_memo()
+    _read_only = False
     _memo.clear()
     _hashes.clear()
     _imports_of.clear()
@@ -129,7 +145,7 @@ def memoize(namespace: str, key: str, module: str, compute: Callable[[], T]) -> 
     value = compute()
     _timings.append((namespace, key, time.perf_counter() - start))
     _memo[digest] = value
-    if _disk is not None:
+    if _disk is not None and not _read_only:
         _disk.set(digest, value, label=f"{namespace} {key}")
     return value
 
@@ -153,7 +169,7 @@ def put(namespace: str, key: str, module: str, value: Any) -> None:
     """File a value computed elsewhere (another process) as memoize would have."""
     d = _digest(namespace, key, module)
     _memo[d] = value
-    if _disk is not None:
+    if _disk is not None and not _read_only:
         _disk.set(d, value)
 
 
@@ -167,15 +183,13 @@ def expect(namespace: str, key: str, module: str, fetch: Callable[[], Any]) -> N
 
 
 def source_hash(module: str) -> str:
-    """SHA-256 over the source of `module`, every vgdocs module it imports, and library versions."""
+    """SHA-256 over the syntax trees of `module` and every vgdocs module it imports, and library versions."""
     if module not in _hashes:
         h = hashlib.sha256()
         for name in sorted(_closure(module)):
-            if name not in _file_digests:
-                _file_digests[name] = hashlib.sha256(_module_path(name).read_bytes()).digest()
-            h.update(name.encode() + b"\0" + _file_digests[name])
+            h.update(name.encode() + b"\0" + _file_digest(name))
         # the store's own format: an entry written by another version of the serialiser is never read
-        h.update(b"store\0" + hashlib.sha256(_module_path("vgdocs.publish.store").read_bytes()).digest())
+        h.update(b"store\0" + _file_digest("vgdocs.publish.store"))
         h.update(_environment().encode())
         _hashes[module] = h.hexdigest()
     return _hashes[module]
@@ -233,11 +247,71 @@ def _imports(name: str) -> list[str]:
     return _imports_of[name]
 
 
+def _file_digest(name: str) -> bytes:
+    """SHA-256 of the module's syntax tree (comments and layout do not count)."""
+    if name not in _file_digests:
+        _file_digests[name] = bytes.fromhex(_source_facts(name)["code"])
+    return _file_digests[name]
+
+
 def _parse_imports(name: str) -> list[str]:
+    return list(_source_facts(name)["imports"])
+
+
+def _memo_file() -> Path | None:
+    return None if _disk is None else Path(_disk.directory) / "sources.json"
+
+
+def _source_facts(name: str) -> dict[str, Any]:
+    """{"code": tree digest, "imports": [...]} of module `name`: from sources.json when its bytes are known."""
+    if not _source_memo_state["loaded"]:
+        _source_memo_state["loaded"] = True
+        try:
+            _source_memo.update(json.loads(_memo_file().read_text(encoding="utf-8")))  # type: ignore[union-attr]
+        except (AttributeError, OSError, ValueError):
+            pass  # no disk layer, no file yet, or a damaged one: parse
+    path = _module_path(name)
+    source = path.read_bytes()
+    memo_key = f"{name}:{hashlib.sha256(source).hexdigest()}"
+    found = _source_memo.get(memo_key)
+    if (
+        isinstance(found, dict)
+        and isinstance(found.get("code"), str)
+        and isinstance(found.get("imports"), list)
+        and all(isinstance(n, str) for n in found["imports"])
+    ):
+        found["used"] = True
+        return found
+    tree = ast.parse(source, filename=str(path))
+    facts = {"code": hashlib.sha256(ast.dump(tree).encode()).hexdigest(), "imports": _read_imports(name, tree)}
+    _source_memo[memo_key] = {**facts, "used": True}
+    _source_memo_state["dirty"] = True
+    return _source_memo[memo_key]
+
+
+def _save_source_memo() -> None:
+    path = _memo_file()
+    if path is not None and _source_memo_state["dirty"] and not _read_only:
+        if len(_source_memo) > 4000:  # old versions piling up over many edits: keep this build's
+            for key in [k for k, v in _source_memo.items() if not v.get("used")]:
+                del _source_memo[key]
+        rows = {k: {"code": v["code"], "imports": v["imports"]} for k, v in _source_memo.items()}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(rows, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only cache folder: the next build parses again
+    _source_memo.clear()
+    _source_memo_state.update(loaded=False, dirty=False)
+
+
+def _read_imports(name: str, tree: ast.AST) -> list[str]:
     path = _module_path(name)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out: list[str] = []
-    for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -220,7 +220,9 @@ def load(path: str | os.PathLike[str]) -> dict[str, float]:
 
 def natural(key: str) -> tuple[tuple[object, ...], str]:
     """Sort key that orders 'x[2]' before 'x[10]'; the key itself breaks ties ('0.01' vs '0.010')."""
-    return tuple(int(c) if c.isdigit() else c for c in _DIGITS.split(key)), key
+    parts: list[object] = _DIGITS.split(key)  # text, digits, text, ...: every odd item is a run of digits
+    parts[1::2] = map(int, parts[1::2])
+    return tuple(parts), key
 
 
 def _format(value: float) -> str:
@@ -365,9 +367,11 @@ def compare(
     `loose`: per-experiment (rtol, atol) for chaotic results; default: this repository's tolerance file.
     """
     loose = tolerances() if loose is None else loose
+    # equal floats are the same under any tolerance: only the rest need a key split and a sort
+    moved = [k for k in published.keys() & recorded.keys() if published[k] != recorded[k]]
     changed = tuple(
         Change(k, page_of(k), published[k], recorded[k], relative_change(published[k], recorded[k]))
-        for k in sorted(published.keys() & recorded.keys(), key=natural)
+        for k in sorted(moved, key=natural)
         if not _same_for(k, published[k], recorded[k], loose, rtol, atol)
     )
     gone = () if partial else tuple((k, published[k]) for k in sorted(published.keys() - recorded.keys(), key=natural))

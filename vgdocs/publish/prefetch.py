@@ -4,10 +4,12 @@ mkdocs renders pages one after another, and a cold build is mostly experiment co
 drawing on one core. `start` reads the Python blocks of every page, finds each call of an
 `@experiment` function whose arguments are literals (`xor_runs()`, `run(depth=20)`) and the
 figures drawn from them (`figure(xor_runs(), "seeds")`), and hands them to one worker process,
-last page first, while the build itself goes through the pages first page first. When a block
-asks for a Result the worker has, the cache (`vgdocs.publish.cache.expect`) takes the worker's
-copy; one it has not started yet is cancelled and computed in the build; one it is computing is
-waited for. The two meet in the middle.
+LONGEST FIRST (seconds measured by earlier builds: .cache/vgdocs/costs.json, else the committed
+benchmarks/experiment-seconds.tsv; calls never measured go last page first), while the build
+itself goes through the pages first page first. When a block asks for a Result the worker has,
+the cache (`vgdocs.publish.cache.expect`) takes the worker's copy; one it has not started yet is
+cancelled and computed in the build; one it is computing is waited for. So the worker starts on
+the longest runs at once, and the build takes over whatever the worker has not reached.
 
 Safe by construction: the worker runs the same code on the same inputs with the same one BLAS
 thread (the environment is inherited), so its Results are the same bits; the ledger and the claims
@@ -21,22 +23,27 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import json
 import logging
 import multiprocessing
 import os
 import re
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from vgdocs.publish import cache
 
-__all__ = ["calls_in", "start", "stop"]
+__all__ = ["COSTS_FILE", "SECONDS_FILE", "calls_in", "cost_key", "costs", "save_costs", "start", "stop", "timings"]
 
 log = logging.getLogger("mkdocs.plugins.vgdocs.prefetch")
 _BLOCK = re.compile(r'^(`{3,}|~{3,})\s*python\b[^\n]*exec="on"[^\n]*\n(.*?)^\1', re.S | re.M)
 _FIGURES = "vgdocs.publish.present.figures"
 _pool: ProcessPoolExecutor | None = None
+_timings: list[tuple[str, str, float]] = []  # (experiment, call, seconds) computed by the worker this build
+COSTS_FILE = ".cache/vgdocs/costs.json"  # measured by this checkout's builds (under the mkdocs.yml folder)
+SECONDS_FILE = "benchmarks/experiment-seconds.tsv"  # committed: what a fresh clone (CI) schedules by
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,6 +88,56 @@ def calls_in(markdown: str) -> list[Call]:
     return list(found.values())
 
 
+def cost_key(namespace: str, key: str) -> str:
+    """How costs.json names a computation: the cache's namespace (experiment name) and argument key."""
+    return f"{namespace} {key}"
+
+
+def costs(root: str | os.PathLike[str]) -> dict[str, float]:
+    """Seconds per cost_key: the committed table, overridden by what this checkout's builds measured."""
+    out: dict[str, float] = {}
+    table = Path(root) / SECONDS_FILE
+    if table.is_file():
+        for line in table.read_text(encoding="utf-8").splitlines():
+            name, sep, seconds = line.rpartition("\t")
+            if sep and not line.startswith("#"):
+                try:
+                    out[name] = float(seconds)
+                except ValueError:
+                    continue
+    try:
+        measured = json.loads((Path(root) / COSTS_FILE).read_text(encoding="utf-8"))
+        out.update({k: float(v) for k, v in measured.items() if isinstance(v, int | float)})
+    except (OSError, ValueError, AttributeError):
+        pass
+    return out
+
+
+def save_costs(root: str | os.PathLike[str], seconds: dict[str, float]) -> None:
+    """Merge `seconds` (cost_key -> seconds of a cold computation) into the checkout's costs.json."""
+    if not seconds:
+        return
+    path = Path(root) / COSTS_FILE
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+        known = known if isinstance(known, dict) else {}
+    except (OSError, ValueError):
+        known = {}
+    known.update({k: round(v, 3) for k, v in seconds.items()})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(known, indent=0, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only checkout schedules by the committed table
+
+
+def timings() -> list[tuple[str, str, float]]:
+    """(namespace, key, seconds) of every call the worker computed in this build (as cache.timings())."""
+    return list(_timings)
+
+
 def _call_key(node: ast.AST, imported: dict[str, tuple[str, str]]) -> tuple | None:
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in imported):
         return None
@@ -103,6 +160,7 @@ def start(docs_dir: str | os.PathLike[str], pages: list[str]) -> int:
     """Hand the experiments of `pages` (paths under docs_dir, in build order) to a worker; how many."""
     global _pool
     stop()
+    _timings.clear()
     if os.environ.get("VGDOCS_PREFETCH", "1") == "0" or (os.cpu_count() or 1) < 2 or not cache.is_active():
         return 0
     import importlib
@@ -125,6 +183,9 @@ def start(docs_dir: str | os.PathLike[str], pages: list[str]) -> int:
             todo.append((call, (namespace, key, module, "")))
     if not todo:
         return 0
+    # longest first; calls never measured after them, in the order found (last page first)
+    known = costs(Path(docs_dir).parent)
+    todo.sort(key=lambda item: -known.get(cost_key(*item[1][:2]), -1.0))
     _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     for call, (namespace, key, module, _) in todo:
         future = _pool.submit(_compute, call)
@@ -136,8 +197,15 @@ def stop() -> None:
     """Cancel what the worker has not started and let it go (end of a build, or a failed one)."""
     global _pool
     if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+        pool, _pool = _pool, None
+        # A call the worker is still computing is one no page asked for (every page is built, or the
+        # build failed): end the worker now, or the interpreter waits for it at exit (minutes, cold).
+        # The processes are only reachable through this attribute (Python 3.14 adds terminate_workers),
+        # and shutdown() forgets them: take them first.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
 
 
 def _collect(future: Future) -> Any:
@@ -145,17 +213,18 @@ def _collect(future: Future) -> Any:
     if future.cancel():
         return cache.MISSING
     try:
-        value, figures = future.result()
+        value, figures, namespace, key, seconds = future.result()
     except Exception as exc:  # the build computes it and reports any error in the page's own words
         log.debug(f"prefetch failed, computing in the build: {exc!r}")
         return cache.MISSING
+    _timings.append((namespace, key, seconds))
     for key, svg in figures:
         cache.put("present.figure", key, _FIGURES, svg)
     return value
 
 
-def _compute(call: Call) -> tuple[Any, list[tuple[str, str]]]:
-    """In the worker: the call's raw Result (as the cache stores it) and the markup of its figures."""
+def _compute(call: Call) -> tuple[Any, list[tuple[str, str]], str, str, float]:
+    """In the worker: the call's raw Result (as the cache stores it), its figures' markup, cache key, seconds."""
     import importlib
 
     from vgdocs.publish.present import figures
@@ -164,10 +233,13 @@ def _compute(call: Call) -> tuple[Any, list[tuple[str, str]]]:
     if not cache.is_active():
         cache.activate(None)  # memory only: nested experiments are computed once in this worker
     fn = getattr(importlib.import_module(call.module), call.function)
+    namespace, key, _, _ = fn.cache_key(*call.args, **dict(call.kwargs))
+    started = time.perf_counter()
     result = fn(*call.args, **dict(call.kwargs))
+    seconds = time.perf_counter() - started  # the figures below are drawing, not the experiment
     svgs = []
     for which in call.figures:
         spec = result.figure() if which is None else result.figure(which)
         if isinstance(spec, Figure):
             svgs.append((figures.figure_key(spec), figures.render_markup(spec)))
-    return dataclasses.replace(result, experiment=""), svgs
+    return dataclasses.replace(result, experiment=""), svgs, namespace, key, seconds

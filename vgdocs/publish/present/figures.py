@@ -58,6 +58,12 @@ def _digest(value: object, h: hashlib._Hash) -> None:
         h.update(b"(%d" % len(value))
         for item in value:
             _digest(item, h)
+    elif (isinstance(value, np.ndarray) or isinstance(value, np.generic)) and np.asarray(value).dtype == object:
+        # an object array's bytes are pointers (new every process): digest its items instead
+        arr = np.asarray(value)
+        h.update(f"O{arr.shape}".encode())
+        for item in arr.ravel().tolist():
+            _digest(item, h)
     elif isinstance(value, np.ndarray) or isinstance(value, np.generic):
         arr = np.ascontiguousarray(value)
         h.update(f"{arr.dtype.str}{arr.shape}".encode() + arr.tobytes())

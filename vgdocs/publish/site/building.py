@@ -9,12 +9,16 @@
   session until serve restarts. Every strict build (`make build`, `make test`, CI, `python -m vgdocs
   build`) runs in a fresh process, so a block that depends on such a name fails there.
 - Switch the experiment cache on (disk layer in .cache/vgdocs unless VGDOCS_CACHE=0), and give
-  mkdocs-jupyter a cache folder named after the hash of the vgdocs sources, because its own
-  cache key covers the notebook but not the code the notebook imports.
+  mkdocs-jupyter a cache folder named after the hash of the vgdocs code the notebooks import
+  (the experiment cache's source hash of each vgdocs module a code cell imports, transitively),
+  because its own cache key covers the notebook but not that code. Editing a module no notebook
+  imports re-executes no notebook.
 """
 
 from __future__ import annotations
 
+import ast
+import atexit
 import hashlib
 import json
 import logging
@@ -31,6 +35,8 @@ _last_digest: str | None = None
 _build_started = 0.0
 _page_started: dict[str, float] = {}
 _page_seconds: dict[str, float] = {}
+# wall-clock marks (time.time()) of this build's phases, for VGDOCS_BUILD_REPORT
+_marks: dict[str, float] = {}
 
 
 def tree_digest() -> str:
@@ -41,12 +47,52 @@ def tree_digest() -> str:
     return h.hexdigest()
 
 
+def notebook_code_digest(docs_dir: str | os.PathLike[str]) -> str | None:
+    """SHA-256 over the source hashes of the vgdocs modules the docs' notebooks import (None: unknown)."""
+    import vgdocs.publish.cache as cache
+
+    modules: set[str] = set()
+    for path in sorted(Path(docs_dir).rglob("*.ipynb")):
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            return None
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else str(source)
+            code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+            try:
+                tree = ast.parse(code)
+            except SyntaxError:
+                return None  # a cell we cannot read could import anything: key on the whole package
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    modules.update(a.name for a in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    modules.add(node.module)
+                    modules.update(f"{node.module}.{a.name}" for a in node.names)
+    ours = sorted(m for m in modules if m == "vgdocs" or m.startswith("vgdocs."))
+    if not ours:
+        return None
+    h = hashlib.sha256()
+    for name in ours:
+        try:
+            h.update(name.encode() + b"\0" + cache.source_hash(name).encode())
+        except OSError:  # `from vgdocs.x import name`: the name is not a module; its package is hashed
+            continue
+    return h.hexdigest()
+
+
 @event_priority(100)
 def on_config(config):
     global _last_digest, _build_started
     _build_started = time.perf_counter()
     _page_started.clear()
     _page_seconds.clear()
+    _marks.clear()
+    _marks["config"] = time.time()
     digest = tree_digest()
     if _last_digest is not None and digest != _last_digest:
         stale = [name for name in sys.modules if name == "vgdocs" or name.startswith("vgdocs.")]
@@ -63,7 +109,8 @@ def on_config(config):
     jupyter = config.plugins.get("mkdocs-jupyter")
     if jupyter is not None:
         jupyter.config["cache"] = disk
-        jupyter.config["cache_dir"] = str(root / ".cache" / "mkdocs-jupyter" / digest[:16])
+        code = notebook_code_digest(config.docs_dir) or digest
+        jupyter.config["cache_dir"] = str(root / ".cache" / "mkdocs-jupyter" / code[:16])
     return config
 
 
@@ -72,6 +119,7 @@ def on_files(files, config):
     """Cold build: the second core computes the pages' experiments ahead (vgdocs.publish.prefetch)."""
     from vgdocs.publish import prefetch
 
+    _marks["files"] = time.time()
     n = prefetch.start(config.docs_dir, [f.src_uri for f in files.documentation_pages()])
     if n:
         log.info("prefetch: %d experiment calls handed to a second process", n)
@@ -81,6 +129,7 @@ def on_files(files, config):
 @event_priority(100)
 def on_page_markdown(markdown, page, config, files):
     _page_started[page.file.src_uri] = time.perf_counter()
+    _marks.setdefault("pages", time.time())
     return markdown
 
 
@@ -96,7 +145,17 @@ def on_page_content(html, page, config, files):
 @event_priority(100)
 def on_post_build(config):
     # first of the post-build hooks, so the timings are written even when the drift check aborts
-    _finish()
+    _finish(Path(config.config_file_path).resolve().parent)
+
+
+def _mark_exit(report: Path) -> None:
+    """Add the moment the build's work ended (after the ledger check, search index, sitemap) to the report."""
+    try:
+        data = json.loads(report.read_text())
+        data["marks"]["exit"] = time.time()
+        report.write_text(json.dumps(data, indent=1))
+    except (OSError, ValueError, KeyError):
+        pass
 
 
 def on_build_error(error):
@@ -107,24 +166,34 @@ def on_build_error(error):
     vgdocs.publish.cache.deactivate()
 
 
-def _finish():
+def _finish(root: Path | None = None):
     import vgdocs.publish.cache
     from vgdocs.publish import prefetch
 
+    _marks["post_build"] = time.time()
     prefetch.stop()
     s = vgdocs.publish.cache.stats()
+    here = [("build", n, k, t) for n, k, t in vgdocs.publish.cache.timings()]
+    worker = [("prefetch", n, k, t) for n, k, t in prefetch.timings()]
+    if root is not None:  # what the next cold build's worker schedules by (longest first)
+        prefetch.save_costs(root, {prefetch.cost_key(n, k): t for _, n, k, t in here + worker if n != "present.figure"})
     report = os.environ.get("VGDOCS_BUILD_REPORT")
     if report:
         Path(report).write_text(
             json.dumps(
                 {
                     "pages": _page_seconds,
-                    "experiments": [{"name": n, "args": k, "seconds": t} for n, k, t in vgdocs.publish.cache.timings()],
+                    # every computation of this build, in either process (a nested experiment is also
+                    # inside its caller's seconds); "present.figure" is drawing a figure
+                    "experiments": [{"name": n, "args": k, "seconds": t, "process": p} for p, n, k, t in here + worker],
                     "stats": s,
+                    "seconds": time.perf_counter() - _build_started,
+                    "marks": _marks,
                 },
                 indent=1,
             )
         )
+        atexit.register(_mark_exit, Path(report))
     log.info(
         "experiments: %d computed, %d by the second process, %d from disk, %d reused in this build; build took %.1f s",
         s["misses"],

@@ -6,12 +6,15 @@ context is drift.py's job.)
 - on_config: the last-commit date of every page source and CITATION.cff (conventions.py).
 - on_page_markdown: remember the page so a failing markdown-exec block's warning names it; set
   its last-updated date.
-- on_page_context: the page's BibTeX entry for the "Cite this page" box (overrides/main.html).
+- on_page_context: the page's BibTeX entry for the "Cite this page" box (overrides/main.html);
+  before Material's search indexes the page, each figure's SVG steps aside for its text alternative
+  (the index gets the alt text, not tick labels, and its HTML parser skips ~1/3 of the page bytes);
+  on_post_page puts the SVG back, byte for byte.
 - on_page_content: in notebook pages, TeX -> MathML (`$...$` in Markdown cells);
   notebook pages lose their CDN <script>s, link one shared stylesheet instead of inlining it,
   get a download link to the .ipynb that mkdocs-jupyter copies beside them, and their links to
   other pages' source files (`../why.md`) become page URLs.
-- on_post_page: the SVG favicon inlined as a data: URI (conventions.py says why).
+- on_post_page: the figures' SVG back in place; the SVG favicon inlined as a data: URI (conventions.py says why).
 - on_post_build: write that stylesheet.
 
 vgdocs modules are looked up at each event (not bound at import) because the serve hook may
@@ -26,12 +29,23 @@ import posixpath
 import re
 from types import ModuleType
 
+from mkdocs.plugins import event_priority
 from mkdocs.utils import get_relative_url, write_file
 
 log = logging.getLogger("mkdocs.plugins.vgdocs.hooks")
 
 _DOC_LINK = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)([^"#?]+\.(?:md|ipynb))(#[^"]*)?"')
-_state: dict[str, object] = {"page": None, "notebook_css": None, "dates": {}, "citation": {}, "favicon": None}
+_state: dict[str, object] = {
+    "page": None,
+    "notebook_css": None,
+    "dates": {},
+    "citation": {},
+    "favicon": None,
+    "figures": [],
+}
+# a figure from vgdocs.publish.present.figures: <figure class="vg-figure"><svg ... aria-label="ALT" ...>...</svg>
+_FIGURE_SVG = re.compile(r'(?<=<figure class="vg-figure">)<svg\b[^>]*?aria-label="([^"]*)"[^>]*>.*?</svg>', re.S)
+_STASHED = re.compile(r'<span data-vg-figure="(\d+)">[^<]*</span>')
 
 
 class _NamePage(logging.Filter):
@@ -84,8 +98,18 @@ def on_page_markdown(markdown: str, *, page, config, files) -> str:
     return markdown
 
 
+@event_priority(50)  # before Material's search plugin (0) reads page.content
 def on_page_context(context, *, page, config, nav):
-    """The page's BibTeX entry, for the "Cite this page" box (overrides/main.html)."""
+    """The page's BibTeX entry, for the "Cite this page" box (overrides/main.html); figures' SVG set aside."""
+    figures: list[str] = []
+
+    def stash(m: re.Match[str]) -> str:
+        figures.append(m.group(0))
+        return f'<span data-vg-figure="{len(figures) - 1}">{m.group(1)}</span>'
+
+    if page.content:
+        page.content = _FIGURE_SVG.sub(stash, page.content)
+    _state["figures"] = figures
     page.meta["vg_bibtex"] = _module("vgdocs.publish.site.conventions").bibtex(
         _state["citation"],
         title=page.title or config.site_name,
@@ -142,8 +166,13 @@ def _with_download_link(html: str, src: str) -> str:
     return f"{head}</h1>{link}{tail}" if found else link + html
 
 
+@event_priority(100)  # the figures are back before any other hook reads the page
 def on_post_page(output: str, *, page, config) -> str:
-    """Point the page's <link rel="icon"> at the favicon's own SVG text (a data: URI), not the file."""
+    """The figures' SVG back in place; the page's <link rel="icon"> at the favicon's SVG text (a data: URI)."""
+    figures = _state["figures"]
+    if figures:
+        output = _STASHED.sub(lambda m: figures[int(m.group(1))], output)
+        _state["figures"] = []
     conventions = _module("vgdocs.publish.site.conventions")
     icon = str(config.theme.get("favicon") or "")
     path = posixpath.join(config.docs_dir, icon)
