@@ -14,7 +14,7 @@ from pathlib import Path
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import numpy  # noqa: E402,F401  (load BLAS so the limit below applies to it)
+import numpy  # noqa: E402  (load BLAS so the limit below applies to it)
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 _BLAS_LIMIT = threadpool_limits(limits=1)
@@ -54,6 +54,37 @@ class Build:
     output: str
     site: Path
     seconds: float
+
+
+def module_memo():
+    """An experiment memo for one test module: pages share runs, and so do their tests.
+
+    Memory only; in the author's loop (VGDOCS_TEST_WARM=1) every module of a folder that registers it
+    (tests/experiments, tests/rnn) also reads the build's experiment cache, so a test of a default run
+    takes the Result the last build computed.
+    """
+    from vgdocs.publish import cache
+
+    owned = not cache.is_active()
+    if owned:
+        experiment_memo()
+    yield
+    if owned:
+        cache.deactivate()
+
+
+def central_differences(loss, array: numpy.ndarray, h: float) -> numpy.ndarray:
+    """d loss()/d array, entry by entry, by central differences on the live `array` (restored after)."""
+    out = numpy.empty_like(array)
+    for i in numpy.ndindex(array.shape):
+        keep = array[i]
+        array[i] = keep + h
+        up = loss()
+        array[i] = keep - h
+        down = loss()
+        array[i] = keep
+        out[i] = (up - down) / (2.0 * h)
+    return out
 
 
 def mkdocs_build(config: Path, site: Path, *, strict: bool = True, env: dict[str, str] | None = None) -> Build:

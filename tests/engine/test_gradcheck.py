@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.conftest import central_differences
 from vgdocs.engine.activations import ACTIVATIONS
 from vgdocs.engine.losses import LOSSES
 from vgdocs.engine.nets.mlp import MLP
@@ -79,20 +80,7 @@ def _checkable_net(act: str | list[str], arch: dict, loss: str, **extra) -> tupl
 
 def _finite_difference(net: MLP, x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     """Central differences of the training-mode loss for every parameter element (arrays are live)."""
-    out = []
-    for _, p in net.parameters():
-        fd = np.empty_like(p)
-        flat, fd_flat = p.reshape(-1), fd.reshape(-1)
-        for i in range(flat.size):
-            keep = flat[i]
-            flat[i] = keep + H
-            up = net.loss(x, y)
-            flat[i] = keep - H
-            down = net.loss(x, y)
-            flat[i] = keep
-            fd_flat[i] = (up - down) / (2.0 * H)
-        out.append(fd)
-    return out
+    return [central_differences(lambda: net.loss(x, y), p, H) for _, p in net.parameters()]
 
 
 def _relative_errors(net: MLP, x: np.ndarray, y: np.ndarray) -> dict[str, float]:

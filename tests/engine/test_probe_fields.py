@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tests.conftest import central_differences
 from vgdocs.engine.nets.mlp import MLP
 from vgdocs.engine.probe import probe
 
@@ -19,16 +20,7 @@ def _net_and_batch(**extra) -> tuple[MLP, np.ndarray, np.ndarray]:
 
 def _central_differences(net: MLP, x: np.ndarray, y: np.ndarray, array: np.ndarray) -> np.ndarray:
     """dL/d(array) entry by entry, from the loss alone (no backward pass)."""
-    out = np.empty_like(array)
-    for i in np.ndindex(array.shape):
-        keep = array[i]
-        array[i] = keep + H
-        up = net.loss(x, y)
-        array[i] = keep - H
-        down = net.loss(x, y)
-        array[i] = keep
-        out[i] = (up - down) / (2.0 * H)
-    return out
+    return central_differences(lambda: net.loss(x, y), array, H)
 
 
 def test_weight_gradient_variances_match_central_differences_in_every_weight_layer():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.conftest import central_differences
 from vgdocs.engine.nets.recurrent import RecurrentNet
 
 H_STEP = 1e-5
@@ -32,16 +33,7 @@ def _rel(g: np.ndarray, fd: np.ndarray) -> float:
 
 def _fd(f, arr: np.ndarray) -> np.ndarray:
     """Central differences of the scalar f() with respect to every entry of `arr` (perturbed in place)."""
-    out = np.empty(arr.shape)
-    for idx in np.ndindex(arr.shape):
-        keep = arr[idx]
-        arr[idx] = keep + H_STEP
-        up = f()
-        arr[idx] = keep - H_STEP
-        down = f()
-        arr[idx] = keep
-        out[idx] = (up - down) / (2 * H_STEP)
-    return out
+    return central_differences(f, arr, H_STEP)
 
 
 def _problem(cell, nonlinearity, readout, loss, seed):
