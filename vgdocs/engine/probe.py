@@ -93,7 +93,7 @@ def probe_mlp(
     variances: bool = False,
 ) -> Profile:
     """An MLP of `depth` hidden layers of `width` (zero biases) on standard-normal inputs, random MSE target."""
-    from vgdocs.engine.nets.mlp import MLP
+    from vgdocs.engine.at_init import mlp_at_init
 
     size = (depth + 1) * width * (width + 3 * batch)
     if size > MAX_FLOATS:
@@ -101,21 +101,20 @@ def probe_mlp(
             f"this network needs about {size:.2g} floats (weights and per-layer batch arrays), over "
             f"the {MAX_FLOATS:.0e} a profile allows; reduce depth, width or batch"
         )
-    rng = np.random.default_rng(seed)
-    net = MLP(
-        [width] * (depth + 1) + [1],
+    net, x, y = mlp_at_init(
         activation,
+        depth=depth,
+        width=width,
+        batch=batch,
+        seed=seed,
         init=init,
+        gain=init_gain,
         init_std=init_std,
-        init_gain=init_gain,
         norm=norm,
         norm_position=norm_position,
         residual=residual,
-        loss="mse",
-        seed=rng,
     )
-    x = rng.standard_normal((batch, width))
-    return probe(net, x, rng.standard_normal((batch, 1)), variances=variances)
+    return probe(net, x, y, variances=variances)
 
 
 def probe_recurrent(model: str, *, activation: str, steps: int, width: int, batch: int, seed: int) -> Profile:
