@@ -198,14 +198,11 @@ def stop() -> None:
     global _pool
     if _pool is not None:
         pool, _pool = _pool, None
-        # A call the worker is still computing is one no page asked for (every page is built, or the
-        # build failed): end the worker now, or the interpreter waits for it at exit (minutes, cold).
-        # The processes are only reachable through this attribute (Python 3.14 adds terminate_workers),
-        # and shutdown() forgets them: take them first.
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
+        # Queued calls are cancelled; a call the worker is still computing is waited for. Terminating
+        # the worker instead would orphan the joblib/loky processes an experiment started inside it,
+        # and they keep the build's stdout open: a caller reading it (subprocess.run in the tests)
+        # then hangs. Measured: a CI run stalled five minutes on such orphans.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _collect(future: Future) -> Any:
