@@ -148,6 +148,7 @@ def test_entries_are_json_and_npz_and_load_without_pickle(tmp_path: Path) -> Non
         "floats": (1.5, float("nan"), float("inf"), -0.0),
         "array": np.arange(6.0).reshape(2, 3),
         "ints": [1, 2**70, np.int64(3)],
+        "numpy floats": (np.float64(0.8351596344262615), np.float32(0.25)),
         ("a", 1): "tuple key",
         "claim": Claim("c.one", "text {x}", True, evidence={"x": 2.0}),
     }
@@ -156,6 +157,8 @@ def test_entries_are_json_and_npz_and_load_without_pickle(tmp_path: Path) -> Non
     assert back["floats"][0] == 1.5 and np.isnan(back["floats"][1]) and back["floats"][2] == float("inf")
     assert np.array_equal(back["array"], value["array"]) and back["ints"][1] == 2**70 and back[("a", 1)] == "tuple key"
     assert dataclasses.asdict(back["claim"]) == dataclasses.asdict(value["claim"])
+    # np.float64 is a subclass of float: it must come back as the same number and type, not be skipped
+    assert [(type(v), v) for v in back["numpy floats"]] == [(type(v), v) for v in value["numpy floats"]]
     assert not store.set("cd" * 32, np.array([object()], dtype=object))
     (tmp_path / "ef").mkdir()
     np.save(tmp_path / "x.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)

@@ -104,12 +104,12 @@ def encode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
     """A JSON-able tree for `value`; numpy arrays go into `arrays` and the tree names them."""
     if value is None or isinstance(value, bool | str):
         return value
+    if isinstance(value, np.generic):  # before float: np.float64 is a float whose repr is not a number
+        return {"scalar": encode(np.asarray(value), arrays)}
     if isinstance(value, int):
         return {"int": str(value)}
     if isinstance(value, float):
         return {"float": repr(value)}
-    if isinstance(value, np.generic):
-        return {"scalar": encode(np.asarray(value), arrays)}
     if isinstance(value, np.ndarray):
         if value.dtype.hasobject:
             raise Unstorable("numpy arrays of Python objects are not stored")
