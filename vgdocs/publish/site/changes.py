@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vgdocs.publish import ledger
+from vgdocs.publish import cache, ledger
 from vgdocs.publish.present.numbers import fmt
 from vgdocs.publish.site import conventions
 
@@ -79,7 +79,21 @@ def _side(diff: str, sign: str) -> dict[str, float]:
 
 
 def markdown(root: str | Path, *, commits: int = 12, rows: int = 15, repo_url: str = "") -> str:
-    """The page's body: one section per commit with a table page | quantity | old -> new."""
+    """The page's body: one section per commit with a table page | quantity | old -> new.
+
+    Inside a build the body is kept in the experiment cache under the checkout's HEAD commit (the
+    history `git log` reads is fixed by it), so a warm build skips reading and comparing the diffs.
+    """
+    head = conventions.git_head(root)
+    if head is None or not cache.is_active():
+        return _markdown(root, commits=commits, rows=rows, repo_url=repo_url)
+    key = repr((head, commits, rows, repo_url))
+    return cache.memoize(
+        "site.changes", key, __name__, lambda: _markdown(root, commits=commits, rows=rows, repo_url=repo_url)
+    )
+
+
+def _markdown(root: str | Path, *, commits: int, rows: int, repo_url: str) -> str:
     found = history(root, commits=commits)
     if found is None:
         return "This copy of the site was built outside a git checkout, so the ledger's history is not available."

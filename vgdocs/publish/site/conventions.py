@@ -23,7 +23,16 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["bibtex", "citation", "favicon_data_uri", "git_dates", "git_log", "inline_favicon", "updated_html"]
+__all__ = [
+    "bibtex",
+    "citation",
+    "favicon_data_uri",
+    "git_dates",
+    "git_head",
+    "git_log",
+    "inline_favicon",
+    "updated_html",
+]
 
 
 def git_log(root: str | Path, *args: str) -> str | None:
@@ -32,6 +41,15 @@ def git_log(root: str | Path, *args: str) -> str | None:
         return subprocess.run(["git", "log", *args], cwd=root, capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
+
+
+def git_head(root: str | Path) -> str | None:
+    """The commit `root`'s checkout is at; None outside a git checkout or without git."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
 
 
 def git_dates(root: str | Path, folder: str = "docs") -> dict[str, int]:
