@@ -155,3 +155,12 @@ def test_longest_length_per_seed_is_the_longest_length_that_seed_learned():
         for s in range(2):
             got = [int(n) for k, n in enumerate(r.lengths) if r.ratio[i, k, s] < r.threshold]
             assert r.longest_per_seed[i, s] == (max(got) if got else 0)
+
+
+def test_adding_problem_leaves_no_worker_processes_behind():
+    """joblib's workers idle 300 s before exiting, and a process exits only after joining its children:
+    left running, they held the build's second process (and so every cold build) for five minutes."""
+    import multiprocessing
+
+    adding_problem.__wrapped__((3, 4), cells=("rnn",), hidden=4, batch=4, steps=2, n_seeds=1, test_size=8)
+    assert multiprocessing.active_children() == []

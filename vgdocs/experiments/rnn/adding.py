@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from joblib import Parallel, delayed
+from joblib.externals.loky import get_reusable_executor
 
 from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
 from vgdocs.engine.data import adding_problem as adding_data
@@ -235,18 +236,24 @@ def adding_problem(
     seeds = tuple(range(seed, seed + n_seeds))
     jobs = sorted(((i, k) for i in range(len(cells)) for k in range(lens.size)), key=lambda ik: -int(lens[ik[1]]))
     settings = dict(hidden=hidden, batch=batch, steps=steps, lr=lr, optimizer=optimizer, max_norm=max_norm)
-    runs = Parallel(n_jobs=min(WORKERS, len(jobs)))(
-        delayed(_run)(
-            cells[i],
-            int(lens[k]),
-            seeds,
-            forget_bias if cells[i] == "lstm" else None,
-            test_size,
-            survival=k == lens.size - 1,
-            **settings,
+    try:
+        runs = Parallel(n_jobs=min(WORKERS, len(jobs)))(
+            delayed(_run)(
+                cells[i],
+                int(lens[k]),
+                seeds,
+                forget_bias if cells[i] == "lstm" else None,
+                test_size,
+                survival=k == lens.size - 1,
+                **settings,
+            )
+            for i, k in jobs
         )
-        for i, k in jobs
-    )
+    finally:
+        # joblib keeps its loky workers for reuse until they idle 300 s, and a process exits only after
+        # joining its children: the build's second process (vgdocs.publish.prefetch) then sat five
+        # minutes at the end of every cold build. Measured there; the shutdown is joblib's own advice.
+        get_reusable_executor().shutdown(wait=True)
     shape = (len(cells), lens.size, n_seeds)
     test_mse, trivial = np.empty(shape), np.empty(shape)
     T = int(lens[-1])
