@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, ndtr
 
 from vgdocs.engine._checks import choice, finite_float
 
@@ -26,9 +25,17 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 Array = np.ndarray
 
 
+def _special():
+    """scipy.special, imported on first use: 0.2 s to import, and a build whose experiments all come from
+    the cache calls no activation."""
+    import scipy.special
+
+    return scipy.special
+
+
 def sigmoid(x: Array) -> Array:
     """Logistic sigmoid 1 / (1 + e^-x), computed without overflow for any finite x."""
-    return expit(x)
+    return _special().expit(x)
 
 
 def _sigmoid_d(x: Array, _a: float) -> Array:
@@ -74,11 +81,11 @@ def _selu_d(x: Array, _a: float) -> Array:
 
 
 def _gelu(x: Array, _a: float) -> Array:
-    return x * ndtr(x)
+    return x * _special().ndtr(x)
 
 
 def _gelu_d(x: Array, _a: float) -> Array:
-    return ndtr(x) + x * _INV_SQRT_2PI * np.exp(-0.5 * np.minimum(x * x, 1e6))
+    return _special().ndtr(x) + x * _INV_SQRT_2PI * np.exp(-0.5 * np.minimum(x * x, 1e6))
 
 
 def _softplus(x: Array, _a: float) -> Array:

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import gammaln
 
 from vgdocs.engine._checks import positive_int
 from vgdocs.engine.nets.mlp import MLP
@@ -182,6 +181,8 @@ def path_lengths(blocks: int = 54, width: int = 64, batch: int = 64, *, seed: in
     mag = np.array([np.linalg.norm(gk) for gk in g])
     k = np.arange(blocks + 1)
     share_grad = mag / mag.sum()
+    from scipy.special import gammaln  # on first use: scipy costs 0.2 s to import
+
     log_counts = gammaln(blocks + 1) - gammaln(k + 1) - gammaln(blocks - k + 1) - blocks * math.log(2.0)
     share_paths = np.exp(log_counts)
     return PathLengths(

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 from vgdocs.engine._checks import choice, finite_float
 from vgdocs.engine.activations import activation
@@ -124,6 +123,8 @@ def claims_table(claims: Sequence[Claim], caption: str) -> Table:
 def numerical_max_slope(name: str) -> tuple[float, float]:
     """(max f'(x), argmax) of activation `name`, found by bounded numerical maximisation on [-5, 5]."""
     slope = activation(name).derivative
+    from scipy.optimize import minimize_scalar  # on first use: scipy costs 0.2 s to import
+
     best = minimize_scalar(
         lambda x: -float(slope(np.array([x]))[0]), bounds=(-5.0, 5.0), method="bounded", options={"xatol": 1e-12}
     )

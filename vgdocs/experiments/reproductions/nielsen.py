@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
 
 from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
 from vgdocs.engine.activations import activation
@@ -234,6 +233,7 @@ def nielsen_exercise(w_max: float = 20.0, points: int = 161, *, seed: int = 0) -
         raise ValueError(f"w_max must exceed 7 so the grid contains the maximum; got {w_max}")
     points = positive_int("points", points)
     slope = activation("sigmoid").derivative
+    from scipy.optimize import brentq, minimize_scalar  # on first use: scipy costs 0.2 s to import
 
     def scalar_slope(x: float) -> float:
         return float(slope(np.array([x]))[0])

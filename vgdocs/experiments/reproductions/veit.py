@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import comb
 
 from vgdocs.engine._checks import finite_float, positive_int, rng_from
 from vgdocs.engine.nets.mlp import MLP
@@ -162,6 +161,8 @@ def veit(
     norms = np.linalg.norm(g, axis=(1, 2)).reshape(modules, samples).mean(axis=1)
     per_path = np.concatenate([[1.0], norms / np.linalg.norm(top)])
     k = np.arange(modules + 1)
+    from scipy.special import comb  # on first use: scipy costs 0.2 s to import
+
     counts = comb(modules, k, exact=False)
     total = counts * per_path / np.sum(counts * per_path)
     slope, intercept = np.polyfit(k[1:], np.log(per_path[1:]), 1)

@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from joblib import Parallel, delayed
-from joblib.externals.loky import get_reusable_executor
 
 from vgdocs.engine._checks import choice, finite_float, positive_int, rng_from
 from vgdocs.engine.data import adding_problem as adding_data
@@ -236,6 +234,9 @@ def adding_problem(
     seeds = tuple(range(seed, seed + n_seeds))
     jobs = sorted(((i, k) for i in range(len(cells)) for k in range(lens.size)), key=lambda ik: -int(lens[ik[1]]))
     settings = dict(hidden=hidden, batch=batch, steps=steps, lr=lr, optimizer=optimizer, max_norm=max_norm)
+    from joblib import Parallel, delayed  # on first use: joblib costs 35 ms to import
+    from joblib.externals.loky import get_reusable_executor
+
     try:
         runs = Parallel(n_jobs=min(WORKERS, len(jobs)))(
             delayed(_run)(
