@@ -136,14 +136,40 @@ def on_env(env, config, files):
 
 @event_priority(-100)
 def on_files(files, config):
-    """Cold build: the second core computes the pages' experiments ahead (vgdocs.publish.prefetch)."""
+    """Which pages are kept from an earlier render (vgdocs.publish.site.rendered; reuse.py puts them back);
+    the second core computes the other pages' experiments ahead (vgdocs.publish.prefetch)."""
+    import vgdocs.publish.cache
     from vgdocs.publish import prefetch
+    from vgdocs.publish.site import rendered
 
     _marks["files"] = time.time()
-    n = prefetch.start(config.docs_dir, [f.src_uri for f in files.documentation_pages()])
+    root = Path(config.config_file_path).resolve().parent
+    pages = [f.src_uri for f in files.documentation_pages()]
+    enabled = vgdocs.publish.cache.disk_enabled()
+    rendered.begin(root, config.docs_dir, sorted(f.src_uri for f in files), code=_build_inputs(config), enabled=enabled)
+    kept = rendered.kept(pages)
+    if kept:
+        log.info("%d of %d pages unchanged since their last render: kept", len(kept), len(pages))
+    n = prefetch.start(config.docs_dir, [p for p in pages if p not in kept])
     if n:
         log.info("prefetch: %d experiment calls handed to a second process", n)
     return files
+
+
+def _build_inputs(config) -> str:
+    """What every page of this build reads besides the checkout: vgdocs source, the config file and its URLs."""
+    config_file = Path(config.config_file_path).read_bytes()
+    return hashlib.sha256(
+        "\0".join(
+            (
+                _last_digest or tree_digest(),
+                hashlib.sha256(config_file).hexdigest(),
+                str(config.site_url),
+                str(config.repo_url),
+                str(config.use_directory_urls),
+            )
+        ).encode()
+    ).hexdigest()
 
 
 @event_priority(100)
