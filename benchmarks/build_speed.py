@@ -202,22 +202,23 @@ def main() -> None:
     rows = []  # (label, seconds, kind of the issue-14 figures or None, peak MB)
     reports: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="vgdocs-bench-") as tmp:
-        root = Path(tmp)
+        root, out = Path(tmp) / "tree", Path(tmp) / "reports"  # reports outside the checkout: a new file in
+        out.mkdir()  # it is a changed input, and no page would be kept from one build to the next
         copy_tree(root)
         if "--no-cold" not in args:
-            ci_cold, ci_rss = build(root, root / "r0.json", "0")
+            ci_cold, ci_rss = build(root, out / "r0.json", "0")
             rows.append(("cold strict build, cache off (CI), both cores", ci_cold, "cold", ci_rss))
-            reports["cold"] = json.loads((root / "r0.json").read_text())
+            reports["cold"] = json.loads((out / "r0.json").read_text())
             if "--one-core" in args:
-                one, one_rss = build(root, root / "r3.json", "0", VGDOCS_PREFETCH="0")
+                one, one_rss = build(root, out / "r3.json", "0", VGDOCS_PREFETCH="0")
                 rows.append(("  the same on one core (VGDOCS_PREFETCH=0)", one, None, one_rss))
         if (REPO / ".cache").is_dir():  # the author's warm cache (content-addressed: valid in the copy)
             shutil.copytree(REPO / ".cache", root / ".cache", dirs_exist_ok=True)
-        first, _ = build(root, root / "r1.json", "1")
+        first, _ = build(root, out / "r1.json", "1")
         rows.append(("strict build with the checkout's cache (fills what is missing)", first, None, None))
-        warm, wrss = build(root, root / "r2.json", "1")
+        warm, wrss = build(root, out / "r2.json", "1")
         rows.append(("warm strict build", warm, "warm", wrss))
-        reports["warm"] = json.loads((root / "r2.json").read_text())
+        reports["warm"] = json.loads((out / "r2.json").read_text())
         for label, seconds in serve_edits(root).items():
             rows.append((f"mkdocs serve rebuild after {label}", seconds, label.split()[0], None))
     if "--tests" in args:
