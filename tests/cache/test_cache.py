@@ -64,7 +64,7 @@ def perturb_sigmoid(package: Path) -> None:
     """Edit the copy's sigmoid to 1 / (1 + exp(-1.001 x)): every number of a sigmoid net moves."""
     act = package / "vgdocs" / "engine" / "activations.py"
     source = act.read_text()
-    edited = source.replace("return expit(x)", "return expit(1.001 * x)")
+    edited = source.replace("return _special().expit(x)", "return _special().expit(1.001 * x)")
     assert edited != source, "the sigmoid line moved; update this test"
     act.write_text(edited)
 

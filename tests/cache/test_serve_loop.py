@@ -50,7 +50,7 @@ DRIVER = textwrap.dedent(
 
     print("BUILD1", rebuild())
     act = root / "vgdocs" / "engine" / "activations.py"
-    act.write_text(act.read_text().replace("return expit(x)", "return expit(1.001 * x)"))
+    act.write_text(act.read_text().replace("return _special().expit(x)", "return _special().expit(1.001 * x)"))
     page = root / "docs" / "index.md"
     text = page.read_text()
     start = text.index('```python exec="on" session="s" id="define"')
