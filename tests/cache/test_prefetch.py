@@ -32,3 +32,26 @@ def test_literal_calls_and_the_figures_drawn_from_them_are_found_across_blocks_o
         ("vgdocs.experiments.xor", "learning_rates", (), (("lrs", [0.01, 0.1]), ("seed", 3)), ("curves",)),
         ("vgdocs.experiments.xor", "xor_runs", (), (), (None,)),
     ]  # rates(lrs=make_lrs()) is not a literal call: the build computes it as always
+
+
+def test_waiting_for_the_worker_the_build_computes_the_next_call_the_worker_has_not_started(monkeypatch):
+    """While the worker computes one call, the build takes the next queued one (not one the worker has)."""
+    from concurrent.futures import Future
+
+    from vgdocs.experiments.exercises import why
+    from vgdocs.publish import cache, prefetch
+
+    running, queued = Future(), Future()
+    running.set_running_or_notify_cancel()  # the worker has it: it cannot be cancelled
+    call = prefetch.Call("vgdocs.experiments.exercises", "why", (), (("x", 3.0),))
+    namespace, key, module, _ = why.cache_key(x=3.0)
+    cache.activate(None)
+    try:
+        cache.expect(namespace, key, module, lambda: prefetch._collect(queued))
+        monkeypatch.setattr(prefetch, "_queue", [(running, call), (queued, call)])
+        assert prefetch._steal() is True
+        assert queued.cancelled() and not running.cancelled() and not running.done()
+        assert cache.has(namespace, key, module) and cache.stats()["misses"] == 1  # computed here, stored
+        assert prefetch._steal() is False  # nothing left that the worker has not started
+    finally:
+        cache.deactivate()

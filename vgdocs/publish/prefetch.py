@@ -8,8 +8,10 @@ LONGEST FIRST (seconds measured by earlier builds: .cache/vgdocs/costs.json, els
 benchmarks/experiment-seconds.tsv; calls never measured go last page first), while the build
 itself goes through the pages first page first. When a block asks for a Result the worker has,
 the cache (`vgdocs.publish.cache.expect`) takes the worker's copy; one it has not started yet is
-cancelled and computed in the build; one it is computing is waited for. So the worker starts on
-the longest runs at once, and the build takes over whatever the worker has not reached.
+cancelled and computed in the build; while the worker is still computing one, the build does not
+sit idle: it takes the next call the worker has not started (longest first, as the worker would)
+and computes it itself, until the awaited one is done. So the worker starts on the longest runs at
+once, and the build takes over whatever the worker has not reached.
 
 Safe by construction: the worker runs the same code on the same inputs with the same one BLAS
 thread (the environment is inherited), so its Results are the same bits; the ledger and the claims
@@ -41,6 +43,7 @@ log = logging.getLogger("mkdocs.plugins.vgdocs.prefetch")
 _BLOCK = re.compile(r'^(`{3,}|~{3,})\s*python\b[^\n]*exec="on"[^\n]*\n(.*?)^\1', re.S | re.M)
 _FIGURES = "vgdocs.publish.present.figures"
 _pool: ProcessPoolExecutor | None = None
+_queue: list[tuple[Future, Call]] = []  # handed to the worker, in the order it takes them
 _timings: list[tuple[str, str, float]] = []  # (experiment, call, seconds) computed by the worker this build
 COSTS_FILE = ".cache/vgdocs/costs.json"  # measured by this checkout's builds (under the mkdocs.yml folder)
 SECONDS_FILE = "benchmarks/experiment-seconds.tsv"  # committed: what a fresh clone (CI) schedules by
@@ -189,6 +192,7 @@ def start(docs_dir: str | os.PathLike[str], pages: list[str]) -> int:
     _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     for call, (namespace, key, module, _) in todo:
         future = _pool.submit(_compute, call)
+        _queue.append((future, call))
         cache.expect(namespace, key, module, lambda f=future: _collect(f))
     return len(todo)
 
@@ -196,6 +200,7 @@ def start(docs_dir: str | os.PathLike[str], pages: list[str]) -> int:
 def stop() -> None:
     """Cancel what the worker has not started and let it go (end of a build, or a failed one)."""
     global _pool
+    _queue.clear()
     if _pool is not None:
         pool, _pool = _pool, None
         # Queued calls are cancelled; a call the worker is still computing is waited for. Terminating
@@ -209,6 +214,8 @@ def _collect(future: Future) -> Any:
     """The worker's Result (its figures filed in the cache first), or cache.MISSING to compute it here."""
     if future.cancel():
         return cache.MISSING
+    while not future.done() and _steal():
+        pass
     try:
         value, figures, namespace, key, seconds = future.result()
     except Exception as exc:  # the build computes it and reports any error in the page's own words
@@ -218,6 +225,27 @@ def _collect(future: Future) -> Any:
     for key, svg in figures:
         cache.put("present.figure", key, _FIGURES, svg)
     return value
+
+
+def _steal() -> bool:
+    """Compute here the next call the worker has not started (the build would otherwise wait); False if none.
+
+    The call goes through its experiment's own cache entry: memoize finds the worker's future
+    cancelled, computes, times and stores it, and the page that needs it later reads it from there.
+    """
+    import importlib
+
+    while _queue:
+        future, call = _queue.pop(0)
+        if future.done() or not future.cancel():
+            continue  # finished, or the worker has it
+        try:
+            fn = getattr(importlib.import_module(call.module), call.function)
+            fn(*call.args, **dict(call.kwargs))
+        except Exception as exc:  # the page that makes this call computes it again and reports the error
+            log.debug(f"computing {call.module}.{call.function} ahead in the build failed: {exc!r}")
+        return True
+    return False
 
 
 def _compute(call: Call) -> tuple[Any, list[tuple[str, str]], str, str, float]:
