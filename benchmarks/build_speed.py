@@ -186,6 +186,27 @@ def test_suite(warm: bool) -> float:
     return time.perf_counter() - t0
 
 
+def keep_only_round(cache: Path) -> int:
+    """Leave in `cache` only the results of this round's experiments (ROUND): a build then computes
+    everything else as a cold build does, and the difference is what those experiments cost. Kept
+    renders, compiled templates, notebook outputs, figures and measured costs go too."""
+    import numpy as np
+
+    kept = 0
+    for entry in (cache / "vgdocs").glob("*/*.npz"):
+        with np.load(entry, allow_pickle=False) as npz:
+            label = json.loads(bytes(npz["__tree__"]).decode("utf-8")).get("label", "")
+        if label.split(" ", 1)[0] in ROUND:
+            kept += 1
+        else:
+            entry.unlink()
+    for other in ("pages", "jinja", "mkdocs-jupyter"):
+        shutil.rmtree(cache / other, ignore_errors=True)
+    for name in ("costs.json", "sources.json"):
+        (cache / "vgdocs" / name).unlink(missing_ok=True)
+    return kept
+
+
 def seconds_table(report: dict) -> str:
     """experiment-seconds.tsv: each computation of a cold build (either process), longest first."""
     rows = {f"{e['name']} {e['args']}": e["seconds"] for e in report["experiments"] if e["name"] != "present.figure"}
@@ -221,6 +242,11 @@ def main() -> None:
         reports["warm"] = json.loads((out / "r2.json").read_text())
         for label, seconds in serve_edits(root).items():
             rows.append((f"mkdocs serve rebuild after {label}", seconds, label.split()[0], None))
+        if "--no-cold" not in args:
+            subprocess.run(["git", "checkout", "-q", "--", "."], cwd=root, check=True)  # undo the serve edits
+            kept = keep_only_round(root / ".cache")
+            without, wo_rss = build(root, out / "r4.json", "1")
+            rows.append((f"  the same without this round's experiments ({kept} results cached)", without, None, wo_rss))
     if "--tests" in args:
         rows.append(("test suite, all of it, cold (make test, as CI; pytest -n 2)", test_suite(False), "tests", None))
         rows.append(

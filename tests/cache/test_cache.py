@@ -164,3 +164,24 @@ def test_entries_are_json_and_npz_and_load_without_pickle(tmp_path: Path) -> Non
     np.save(tmp_path / "x.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     (tmp_path / "x.npy").rename(tmp_path / "ef" / ("ef" * 32 + ".npz"))
     assert store.get("ef" * 32, default="missing") == "missing"
+
+
+def test_a_value_computed_elsewhere_is_labelled_like_one_computed_here(tmp_path: Path) -> None:
+    """put (the second process's results) and memoize write the same label: what the entry is, for a reader."""
+    import json
+
+    import numpy as np
+
+    from vgdocs.publish import cache
+
+    cache.activate(tmp_path)
+    try:
+        cache.put("demo.put", "k1", "vgdocs.publish.store", 1.0)
+        cache.memoize("demo.memo", "k2", "vgdocs.publish.store", lambda: 2.0)
+    finally:
+        cache.deactivate()
+    labels = set()
+    for entry in tmp_path.glob("*/*.npz"):
+        with np.load(entry, allow_pickle=False) as npz:
+            labels.add(json.loads(bytes(npz["__tree__"]).decode())["label"])
+    assert labels == {"demo.put k1", "demo.memo k2"}

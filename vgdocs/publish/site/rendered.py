@@ -15,7 +15,8 @@ The key covers everything a page's output can depend on: the page's own bytes an
 package's source (so every experiment); every file of the checkout outside docs/ and tests/ (mkdocs.yml,
 the theme overrides, the committed ledger and engine report), by content, tracked or not; the list
 of documentation files (links and their URLs); the commit HEAD (the "What changed" page reads git
-history); the environment variables a page can read (VGDOCS_*, SITE_URL); and the versions of
+history); the environment variables a page can read (VGDOCS_*, SITE_URL, and PYTHONPATH, which can
+bring other code); and the versions of
 Python and of every package that renders or computes. Outside a git checkout, or with
 VGDOCS_CACHE=0 (a cold build, as CI runs it), nothing is kept or reused.
 
@@ -122,7 +123,7 @@ def begin(
         except OSError:
             data = b""
         h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-    env = sorted((k, v) for k, v in os.environ.items() if k.startswith("VGDOCS_") or k == "SITE_URL")
+    env = sorted((k, v) for k, v in os.environ.items() if k.startswith("VGDOCS_") or k in ("SITE_URL", "PYTHONPATH"))
     env = [(k, v) for k, v in env if k not in _WHERE_TO_WRITE]
     h.update(repr(env).encode() + b"\0" + "\n".join(sorted(pages)).encode())
     _state["digest"] = h.hexdigest()
