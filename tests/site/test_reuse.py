@@ -122,3 +122,14 @@ def test_nothing_is_kept_in_a_cold_build(tmp_path):
         build = mkdocs_build(config, config.parent / "site-cold", env=PROJECT_ENV)  # VGDOCS_CACHE=0
         assert build.returncode == 0 and "unchanged since" not in build.output
     assert not (config.parent / ".cache" / "pages").exists()
+
+
+@pytest.mark.slow
+def test_editing_a_file_beside_the_pages_renders_every_page_again(tmp_path):
+    """A page could include any file under docs/ (a snippet, an asset): a changed one keeps nothing."""
+    config = _checkout(tmp_path, {"index.md": OTHER, "other.md": OTHER, "assets/x.css": "a {}\n"})
+    assert _build(config, "first").returncode == 0
+    assert "2 of 2 pages unchanged" in _build(config, "second").output
+    (config.parent / "docs" / "assets" / "x.css").write_text("a { color: red }\n")
+    third = _build(config, "third")
+    assert third.returncode == 0 and "unchanged since" not in third.output

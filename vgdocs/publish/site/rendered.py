@@ -14,7 +14,8 @@ it back instead of rendering:
 The key covers everything a page's output can depend on: the page's own bytes and path; the vgdocs
 package's source (so every experiment); every file of the checkout outside docs/ and tests/ (mkdocs.yml,
 the theme overrides, the committed ledger and engine report), by content, tracked or not; the list
-of documentation files (links and their URLs); the commit HEAD (the "What changed" page reads git
+of documentation files (links and their URLs) and the content of every one that is not a page
+(assets, anything a page could include); the commit HEAD (the "What changed" page reads git
 history); the environment variables a page can read (VGDOCS_*, SITE_URL, and PYTHONPATH, which can
 bring other code); and the versions of
 Python and of every package that renders or computes. Outside a git checkout, or with
@@ -126,6 +127,12 @@ def begin(
     env = sorted((k, v) for k, v in os.environ.items() if k.startswith("VGDOCS_") or k in ("SITE_URL", "PYTHONPATH"))
     env = [(k, v) for k, v in env if k not in _WHERE_TO_WRITE]
     h.update(repr(env).encode() + b"\0" + "\n".join(sorted(pages)).encode())
+    for src in sorted(pages):  # the files beside the pages (assets, anything a page could include) by content
+        if not src.endswith((".md", ".ipynb")):
+            try:
+                h.update(src.encode() + b"\0" + hashlib.sha256((Path(docs_dir) / src).read_bytes()).digest())
+            except OSError:
+                h.update(src.encode() + b"\0")
     _state["digest"] = h.hexdigest()
     _state["store"] = Store(root / ".cache" / "pages", size_limit=2**28)
 
