@@ -79,6 +79,32 @@ def test_numbers_changed_history_matches_git_for_the_latest_ledger_commit() -> N
     assert (latest.added, latest.removed) == (len(drift.missing), len(drift.gone))
 
 
+def test_the_history_page_body_is_kept_under_head_and_made_again_when_head_moves(tmp_path: Path) -> None:
+    """Inside a build the page's body comes from the cache while HEAD stays; a new commit makes it again."""
+    from vgdocs.publish import cache
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True)
+
+    (tmp_path / "ledger").mkdir()
+    git("init", "-q")
+    for n, value in enumerate(("0.5", "0.25")):
+        (tmp_path / ledger.LEDGER_FILE).write_text(f"why/demo/x\t{value}\n")
+        git("add", "-A")
+        git("commit", "-qm", f"ledger {n}")
+    cache.activate(None)
+    try:
+        first = changes.markdown(tmp_path)
+        assert changes.markdown(tmp_path) == first and cache.stats()["hits"] == 1
+        assert first == changes._markdown(tmp_path, commits=12, rows=15, repo_url="")  # the same page, made anew
+        (tmp_path / ledger.LEDGER_FILE).write_text("why/demo/x\t0.125\n")
+        git("commit", "-qam", "ledger 2")
+        third = changes.markdown(tmp_path)
+        assert third != first and "0.125" in third and cache.stats()["misses"] == 2
+    finally:
+        cache.deactivate()
+
+
 def test_mathml_is_a_markdown_extension() -> None:
     import markdown
 
