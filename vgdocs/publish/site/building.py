@@ -157,7 +157,8 @@ def on_files(files, config):
 
 
 def _build_inputs(config) -> str:
-    """What every page of this build reads besides the checkout: vgdocs source, the config file and its URLs."""
+    """What every page of this build reads besides the checkout: vgdocs source, the config file and its URLs,
+    and which engine renders (MkDocs or ProperDocs: its config class's module names it)."""
     config_file = Path(config.config_file_path).read_bytes()
     return hashlib.sha256(
         "\0".join(
@@ -167,6 +168,7 @@ def _build_inputs(config) -> str:
                 str(config.site_url),
                 str(config.repo_url),
                 str(config.use_directory_urls),
+                type(config).__module__,
             )
         ).encode()
     ).hexdigest()

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Recording", "begin", "end", "kept", "lookup", "record", "restore", "store"]
+__all__ = ["Recording", "begin", "end", "kept", "lookup", "record", "restore", "store", "stub"]
 
 _FORMAT = 1
 _PACKAGES = (
