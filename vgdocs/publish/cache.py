@@ -31,6 +31,7 @@ __all__ = [
     "deactivate",
     "digest",
     "disk_enabled",
+    "environment",
     "expect",
     "has",
     "is_active",
@@ -204,6 +205,12 @@ def _environment() -> str:
     if "" not in _hashes:
         _hashes[""] = sys.version + "".join(f"|{lib}={_version(lib)}" for lib in _LIBRARIES)
     return _hashes[""]
+
+
+def environment(extra: tuple[str, ...] = ()) -> str:
+    """Python's and the numerical libraries' versions, which every stored result depends on, and those of
+    the `extra` distributions (the kept renders add the packages that render a page)."""
+    return _environment() + "".join(f"|{dist}={_version(dist)}" for dist in extra)
 
 
 def _version(dist: str) -> str:

@@ -31,9 +31,7 @@ import hashlib
 import logging
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +40,8 @@ import numpy as np
 __all__ = ["Recording", "begin", "end", "kept", "lookup", "record", "restore", "store", "stub"]
 
 _FORMAT = 1
-_PACKAGES = (
+# besides Python and the numerical libraries (vgdocs.publish.cache.environment), what renders a page
+_RENDERING = (
     "mkdocs",
     "mkdocs-material",
     "markdown",
@@ -50,10 +49,6 @@ _PACKAGES = (
     "markdown-exec",
     "latex2mathml",
     "pygments",
-    "numpy",
-    "scipy",
-    "scikit-learn",
-    "matplotlib",
 )
 _SKIP_DIRS = ("docs/", "tests/")
 # Variables that say where a build writes its records or how it schedules work: not what a page shows.
@@ -71,8 +66,13 @@ _WHERE_TO_WRITE = frozenset(
 _state: dict[str, Any] = {"digest": None, "store": None, "docs": None, "entries": {}}
 
 
-def _checkout_files(root: Path) -> list[str] | None:
-    """Tracked and untracked, not ignored, files of the checkout at `root`; None outside git."""
+def _checkout(root: Path) -> tuple[str, list[str]] | None:
+    """(HEAD, its tracked and untracked, not ignored, files) of the checkout at `root`; None outside git."""
+    from vgdocs.publish.site.conventions import git_head
+
+    head = git_head(root)
+    if head is None:
+        return None
     try:
         out = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -80,42 +80,33 @@ def _checkout_files(root: Path) -> list[str] | None:
             capture_output=True,
             check=True,
         )
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
         return None
     names = sorted({n for n in out.stdout.decode("utf-8", "surrogateescape").split("\0") if n})
-    return [f"HEAD {head.stdout.strip()}", *names]
-
-
-def _versions() -> str:
-    found = []
-    for name in _PACKAGES:
-        try:
-            found.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name}=-")
-    return f"python={sys.version};" + ";".join(found)
+    return head, names
 
 
 def begin(
-    root: str | os.PathLike[str], docs_dir: str | os.PathLike[str], pages: list[str], *, code: str, enabled: bool
+    root: str | os.PathLike[str], docs_dir: str | os.PathLike[str], docs_files: list[str], *, code: str, enabled: bool
 ) -> None:
     """Start a build: compute the part of every page's key the pages share (or switch reuse off).
 
-    `pages`: every file under docs_dir; `code`: a digest of what the build reads from outside the
+    `docs_files`: every file under docs_dir; `code`: a digest of what the build reads from outside the
     checkout at `root` (the vgdocs package's source, which a project that only uses it does not hold;
     the config file and the URLs it resolves).
     """
+    from vgdocs.publish.cache import environment
     from vgdocs.publish.store import Store
 
     _state.update(digest=None, store=None, docs=Path(docs_dir), entries={})
     root = Path(root)
-    names = _checkout_files(root) if enabled else None
-    if names is None:
+    checkout = _checkout(root) if enabled else None
+    if checkout is None:
         return
-    h = hashlib.sha256(f"format {_FORMAT}\0{_versions()}\0{code}\0".encode())
+    head, names = checkout
+    h = hashlib.sha256(f"format {_FORMAT}\0{environment(_RENDERING)}\0{code}\0HEAD {head}\0".encode())
     for name in names:
-        if name.startswith("HEAD ") or name.startswith(_SKIP_DIRS):
+        if name.startswith(_SKIP_DIRS):
             h.update(name.encode() + b"\0")
             continue
         path = root / name
@@ -126,8 +117,8 @@ def begin(
         h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     env = sorted((k, v) for k, v in os.environ.items() if k.startswith("VGDOCS_") or k in ("SITE_URL", "PYTHONPATH"))
     env = [(k, v) for k, v in env if k not in _WHERE_TO_WRITE]
-    h.update(repr(env).encode() + b"\0" + "\n".join(sorted(pages)).encode())
-    for src in sorted(pages):  # the files beside the pages (assets, anything a page could include) by content
+    h.update(repr(env).encode() + b"\0" + "\n".join(sorted(docs_files)).encode())
+    for src in sorted(docs_files):  # the files beside the pages (assets, anything a page could include) by content
         if not src.endswith((".md", ".ipynb")):
             try:
                 h.update(src.encode() + b"\0" + hashlib.sha256((Path(docs_dir) / src).read_bytes()).digest())
@@ -176,6 +167,7 @@ class Recording:
     """What a page's render filed, measured from where the build stood when the page began."""
 
     src: str
+    key: str
     numbers: int
     conflicts: int
     claims: int
@@ -185,7 +177,8 @@ class Recording:
 
 def record(src: str) -> Recording | None:
     """Start watching page `src`'s render (None when it will not be kept)."""
-    if _key(src) is None:
+    key = _key(src)
+    if key is None:
         return None
     from vgdocs.publish import assets, claims, ledger
 
@@ -193,7 +186,7 @@ def record(src: str) -> Recording | None:
     for name in ("mkdocs", ""):
         logging.getLogger(name).addHandler(watcher)
     return Recording(
-        src, len(ledger.published()), len(ledger.conflicts()), len(claims.filed()), assets.emitted(), watcher
+        src, key, len(ledger.published()), len(ledger.conflicts()), len(claims.filed()), assets.emitted(), watcher
     )
 
 
@@ -212,14 +205,13 @@ def store(rec: Recording, page: Any, html: str) -> bool:
     from vgdocs.publish import assets, claims, ledger
 
     end(rec)
-    key = _key(rec.src)
-    numbers = list(ledger.published().items())[rec.numbers :]
-    if key is None or rec.warnings.count or len(ledger.conflicts()) != rec.conflicts:
+    if rec.warnings.count or len(ledger.conflicts()) != rec.conflicts:
         return False
+    numbers = list(ledger.published().items())[rec.numbers :]
     emitted = {p: np.frombuffer(b, dtype=np.uint8) for p, b in assets.emitted().items() if rec.assets.get(p) != b}
     links = {f.src_uri: dict(anchors) for f, anchors in (page.links_to_anchors or {}).items()}
     entry = {
-        "key": key,
+        "key": rec.key,
         "html": html,
         "toc": _toc(page.toc),
         "anchors": sorted(page.present_anchor_ids or ()),
@@ -228,10 +220,7 @@ def store(rec: Recording, page: Any, html: str) -> bool:
         "claims": claims.filed()[rec.claims :],
         "assets": emitted,
     }
-    stored = _state["store"].set(key, entry, label=f"page {rec.src}")
-    if stored:
-        _state["entries"][rec.src] = entry
-    return stored
+    return _state["store"].set(rec.key, entry, label=f"page {rec.src}")
 
 
 def stub(markdown: str) -> str:
